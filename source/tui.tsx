@@ -1,0 +1,34 @@
+import {render} from 'ink';
+import {listContainers} from './core/docker/containers.js';
+import {watchContainerEvents} from './core/docker/events.js';
+import type {Session} from './core/session.js';
+import {App} from './app.js';
+import type {AppServices} from './ui/services.js';
+
+export function servicesFor(session: Session): AppServices {
+	const {transport, profile} = session;
+	return {
+		profile,
+		hostLabel: transport.label,
+		readOnly: session.readOnly,
+		listContainers: signal => listContainers(transport, profile, signal),
+		watchContainers: (onChange, signal) => watchContainerEvents(transport, onChange, signal),
+		connectionState: () => transport.state,
+		onConnectionChange: listener => transport.onStateChange(state => listener(state)),
+		ping: signal => transport.ping(signal),
+	};
+}
+
+/** Connect first (so a host-key question is asked on a plain terminal), then hand the screen to Ink. */
+export async function runTui(session: Session, controller: AbortController): Promise<number> {
+	process.stderr.write(`Connecting to ${session.transport.label}…\n`);
+	await session.transport.connect(controller.signal);
+	let code = 0;
+	const instance = render(<App services={servicesFor(session)} onQuit={c => {
+		code = c;
+		controller.abort();
+		instance.unmount();
+	}} />, {exitOnCtrlC: false, alternateScreen: true} as Parameters<typeof render>[1]);
+	await instance.waitUntilExit();
+	return code;
+}

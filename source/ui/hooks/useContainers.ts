@@ -1,0 +1,58 @@
+import {useCallback, useEffect, useRef, useState} from 'react';
+import type {Container} from '../../core/docker/containers.js';
+import {describeError} from '../../core/errors.js';
+import type {AppServices} from '../services.js';
+
+export interface ContainersState {
+	containers: Container[];
+	loading: boolean;
+	error: string | undefined;
+	updatedAt: number | undefined;
+	refresh(): void;
+}
+
+/** Containers, refreshed on Docker events (debounced) and at a modest interval; never a stats stream. */
+export function useContainers(services: AppServices, intervalMs = 30_000): ContainersState {
+	const [containers, setContainers] = useState<Container[]>([]);
+	const [loading, setLoading] = useState(true);
+	const [error, setError] = useState<string | undefined>();
+	const [updatedAt, setUpdatedAt] = useState<number | undefined>();
+	const inFlight = useRef<AbortController | undefined>(undefined);
+	const debounce = useRef<NodeJS.Timeout | undefined>(undefined);
+
+	const refresh = useCallback(() => {
+		inFlight.current?.abort();
+		const controller = new AbortController();
+		inFlight.current = controller;
+		setLoading(true);
+		services.listContainers(controller.signal).then(list => {
+			if (controller.signal.aborted) return;
+			setContainers(list);
+			setError(undefined);
+			setUpdatedAt(Date.now());
+			setLoading(false);
+		}, (error_: unknown) => {
+			if (controller.signal.aborted) return;
+			setError(describeError(error_).join(' '));
+			setLoading(false);
+		});
+	}, [services]);
+
+	useEffect(() => {
+		refresh();
+		const watch = new AbortController();
+		void services.watchContainers(() => {
+			if (debounce.current) clearTimeout(debounce.current);
+			debounce.current = setTimeout(refresh, 300);
+		}, watch.signal);
+		const timer = setInterval(refresh, intervalMs);
+		return () => {
+			watch.abort();
+			inFlight.current?.abort();
+			clearInterval(timer);
+			if (debounce.current) clearTimeout(debounce.current);
+		};
+	}, [services, refresh, intervalMs]);
+
+	return {containers, loading, error, updatedAt, refresh};
+}

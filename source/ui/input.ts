@@ -1,0 +1,29 @@
+import type {Key} from 'ink';
+import {KEYMAP, type KeyScope} from './keymap.js';
+
+/** Name a keypress the way the keymap spells keys. */
+export function keyName(input: string, key: Key): string | undefined {
+	if (key.ctrl && input === 'c') return 'Ctrl-C';
+	if (key.downArrow) return 'Down';
+	if (key.upArrow) return 'Up';
+	if (key.return) return 'Enter';
+	if (key.escape) return 'Esc';
+	if (key.home) return 'Home';
+	if (key.end) return 'End';
+	if (key.pageDown) return 'PageDown';
+	if (key.pageUp) return 'PageUp';
+	if (key.tab) return 'Tab';
+	if (input && !key.ctrl && !key.meta) return input;
+	return undefined;
+}
+
+/** The action bound to a keypress in the given scopes (first scope wins), or undefined. */
+export function actionFor(input: string, key: Key, scopes: readonly KeyScope[], readOnly = false): string | undefined {
+	const name = keyName(input, key);
+	if (!name) return undefined;
+	for (const scope of scopes) {
+		const binding = KEYMAP.find(b => b.scope === scope && b.keys.includes(name) && !(readOnly && b.dangerous));
+		if (binding) return binding.action;
+	}
+	return undefined;
+}
