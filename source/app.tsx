@@ -1,29 +1,30 @@
-import {Box, useInput, useWindowSize} from 'ink';
+import {Box, Text, useInput, useWindowSize} from 'ink';
 import {useCallback, useState} from 'react';
-import type {Container} from './core/docker/containers.js';
 import {EnvBand} from './ui/components/EnvBand.js';
 import {Header} from './ui/components/Header.js';
 import {HelpOverlay} from './ui/components/HelpOverlay.js';
 import {useConnection} from './ui/hooks/useConnection.js';
-import {useContainers} from './ui/hooks/useContainers.js';
 import {actionFor} from './ui/input.js';
-import {ContainersScreen} from './ui/screens/ContainersScreen.js';
+import {SCREENS} from './ui/screens/registry.js';
+import type {Focus} from './ui/screens/types.js';
 import type {AppServices} from './ui/services.js';
 
 export interface AppProps {
 	services: AppServices;
 	/** Called with the exit code when the operator quits (0 for q, 130 for Ctrl-C). */
 	onQuit: (code: number) => void;
+	initialScreen?: string;
 }
 
-export function App({services, onQuit}: AppProps) {
+export function App({services, onQuit, initialScreen}: AppProps) {
 	const {columns, rows} = useWindowSize();
 	const connection = useConnection(services);
-	const containers = useContainers(services);
 	const [help, setHelp] = useState(false);
-	const [focus, setFocus] = useState<Container | undefined>();
+	const [screenId, setScreenId] = useState(initialScreen ?? SCREENS[0]!.id);
+	const [focus, setFocus] = useState<Focus>({environment: undefined, name: undefined});
 	const [typing, setTyping] = useState(false);
-	const onFocus = useCallback((c: Container | undefined) => setFocus(c), []);
+	const onFocus = useCallback((f: Focus) => setFocus(prev => (prev.environment === f.environment && prev.name === f.name ? prev : f)), []);
+	const screen = SCREENS.find(s => s.id === screenId) ?? SCREENS[0]!;
 
 	useInput((input, key) => {
 		const action = actionFor(input, key, ['global']);
@@ -38,17 +39,21 @@ export function App({services, onQuit}: AppProps) {
 		}
 		if (action === 'help') setHelp(h => !h);
 		else if (action === 'quit') onQuit(0);
-		else if (action === 'refresh') containers.refresh();
+		else if (!help) {
+			const target = SCREENS.find(s => s.key === input);
+			if (target) setScreenId(target.id);
+		}
 	});
 
-	const tableHeight = Math.max(3, (rows || 24) - 8);
+	const width = Math.max(20, (columns || 80) - 1);
+	const height = Math.max(5, (rows || 24) - 4);
+	const {Component} = screen;
 	return (
 		<Box flexDirection="column">
-			<Header host={services.hostLabel} state={connection.state} latencyMs={connection.latencyMs} readOnly={services.readOnly} screen="Containers" />
-			<EnvBand environment={focus?.environment} container={focus?.name} width={Math.max(20, (columns || 80) - 1)} />
-			{help ? <HelpOverlay readOnly={services.readOnly} /> : (
-				<ContainersScreen data={containers} active={!help} height={tableHeight} onFocus={onFocus} onTyping={setTyping} />
-			)}
+			<Header host={services.hostLabel} state={connection.state} latencyMs={connection.latencyMs} readOnly={services.readOnly} screen={screen.title} />
+			<EnvBand environment={focus.environment} container={focus.name} width={width} />
+			{help ? <HelpOverlay readOnly={services.readOnly} /> : <Component services={services} active={!help} width={width} height={height} onFocus={onFocus} onTyping={setTyping} />}
+			<Text dimColor>{SCREENS.map(s => `${s.key} ${s.title}`).join('  ')}  ? help  q quit</Text>
 		</Box>
 	);
 }

@@ -17,7 +17,7 @@ export function formatPorts(container: Container): string {
 	if (container.ports.length === 0) return '-';
 	return container.ports
 		.filter(p => p.hostPort)
-		.map(p => `${p.hostIp && p.hostIp !== '0.0.0.0' ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort.replace('/tcp', '')}`)
+		.map(p => `${p.hostPort}->${p.containerPort.replace('/tcp', '')}`)
 		.join(', ') || '-';
 }
 
@@ -59,7 +59,7 @@ export const CONTAINER_COLUMNS: {key: keyof ContainerRow; title: string; width: 
 	{key: 'health', title: 'HEALTH', width: 10},
 	{key: 'uptime', title: 'UP', width: 7},
 	{key: 'revision', title: 'REV', width: 8},
-	{key: 'ports', title: 'PORTS', width: 40},
+	{key: 'ports', title: 'PORTS', width: 24},
 ];
 
 export function fit(text: string, width: number): string {

@@ -43,7 +43,7 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
 }
 
 function globToRegExp(pattern: string): RegExp {
-	const escaped = pattern.replace(/[.+^${}()|\\]/gu, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+	const escaped = pattern.replace(/[.+^${}()|[\]\\]/gu, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
 	return new RegExp(`^${escaped}$`, 'iu');
 }
 

@@ -3,8 +3,9 @@ import Spinner from 'ink-spinner';
 import {useEffect, useMemo, useState} from 'react';
 import type {Container} from '../../core/docker/containers.js';
 import {ContainerTable} from '../components/ContainerTable.js';
-import type {ContainersState} from '../hooks/useContainers.js';
+import {useContainers} from '../hooks/useContainers.js';
 import {actionFor} from '../input.js';
+import type {ScreenProps} from './types.js';
 
 export function filterContainers(containers: Container[], filter: string): Container[] {
 	const needle = filter.trim().toLowerCase();
@@ -12,7 +13,8 @@ export function filterContainers(containers: Container[], filter: string): Conta
 	return containers.filter(c => [c.name, c.environment ?? '', c.image, c.tag, c.state, c.health].some(v => v.toLowerCase().includes(needle)));
 }
 
-export function ContainersScreen({data, active, height, onFocus, onTyping}: {data: ContainersState; active: boolean; height: number; onFocus: (container: Container | undefined) => void; onTyping?: (typing: boolean) => void}) {
+export function ContainersScreen({services, active, height, onFocus, onTyping}: ScreenProps) {
+	const data = useContainers(services);
 	const [selected, setSelected] = useState(0);
 	const [filter, setFilter] = useState('');
 	const [editing, setEditing] = useState(false);
@@ -21,11 +23,11 @@ export function ContainersScreen({data, active, height, onFocus, onTyping}: {dat
 	const focused = rows[clamped];
 
 	useEffect(() => {
-		onFocus(focused);
+		onFocus({environment: focused?.environment, name: focused?.name});
 	}, [focused, onFocus]);
 
 	useEffect(() => {
-		onTyping?.(editing);
+		onTyping(editing);
 	}, [editing, onTyping]);
 
 	useInput((input, key) => {
@@ -42,13 +44,14 @@ export function ContainersScreen({data, active, height, onFocus, onTyping}: {dat
 			}
 			return;
 		}
-		switch (actionFor(input, key, ['containers'])) {
+		switch (actionFor(input, key, ['containers', 'global'])) {
 			case 'down': setSelected(Math.min(clamped + 1, rows.length - 1)); break;
 			case 'up': setSelected(Math.max(clamped - 1, 0)); break;
 			case 'top': setSelected(0); break;
 			case 'bottom': setSelected(Math.max(0, rows.length - 1)); break;
 			case 'filter': setEditing(true); break;
 			case 'clear-filter': setFilter(''); break;
+			case 'refresh': data.refresh(); break;
 			default: break;
 		}
 	}, {isActive: active});
@@ -60,7 +63,7 @@ export function ContainersScreen({data, active, height, onFocus, onTyping}: {dat
 				{editing || filter ? <Text>filter: <Text color="cyan">{filter}</Text>{editing ? <Text inverse> </Text> : null}</Text> : null}
 			</Box>
 			{data.error ? <Text color="red" wrap="wrap">{data.error}</Text> : null}
-			<ContainerTable containers={rows} selected={clamped} height={height} />
+			<ContainerTable containers={rows} selected={clamped} height={Math.max(3, height - 3)} />
 			<Text dimColor>{rows.length} of {data.containers.length} containers{data.updatedAt ? ` · updated ${new Date(data.updatedAt).toLocaleTimeString()}` : ''}</Text>
 		</Box>
 	);
