@@ -9,5 +9,6 @@ export default defineConfig({
 		hookTimeout: 180_000,
 		globalSetup: ['test/lab/global-setup.ts'],
 		env: {FORCE_COLOR: '0'},
+		reporters: ['default', './test/support/summary-reporter.ts'],
 	},
 });
