@@ -28,7 +28,7 @@ export async function runTui(session: Session, controller: AbortController): Pro
 		code = c;
 		controller.abort();
 		instance.unmount();
-	}} />, {exitOnCtrlC: false, alternateScreen: true} as Parameters<typeof render>[1]);
+	}} />, {exitOnCtrlC: false, alternateScreen: true, interactive: true} as Parameters<typeof render>[1]);
 	await instance.waitUntilExit();
 	return code;
 }

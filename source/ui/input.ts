@@ -27,3 +27,9 @@ export function actionFor(input: string, key: Key, scopes: readonly KeyScope[], 
 	}
 	return undefined;
 }
+
+/** Split a batched plain-text chunk into single keypresses; special keys pass through as they are. */
+export function splitKeys(input: string, key: Key): [string, Key][] {
+	if (input.length <= 1 || key.ctrl || key.meta || key.escape || key.return) return [[input, key]];
+	return [...input].map(char => [char, {...key}]);
+}

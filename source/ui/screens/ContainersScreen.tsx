@@ -4,7 +4,7 @@ import {useEffect, useMemo, useState} from 'react';
 import type {Container} from '../../core/docker/containers.js';
 import {ContainerTable} from '../components/ContainerTable.js';
 import {useContainers} from '../hooks/useContainers.js';
-import {actionFor} from '../input.js';
+import {actionFor, splitKeys} from '../input.js';
 import type {ScreenProps} from './types.js';
 
 export function filterContainers(containers: Container[], filter: string): Container[] {
@@ -31,29 +31,38 @@ export function ContainersScreen({services, active, height, onFocus, onTyping}: 
 	}, [editing, onTyping]);
 
 	useInput((input, key) => {
-		if (editing) {
-			const action = actionFor(input, key, ['filter']);
-			if (action === 'apply-filter') setEditing(false);
-			else if (action === 'cancel-filter') {
-				setEditing(false);
-				setFilter('');
-			} else if (key.backspace || key.delete) setFilter(f => f.slice(0, -1));
-			else if (input && !key.ctrl && !key.meta) {
-				setFilter(f => f + input);
-				setSelected(0);
+		// Keys can arrive batched ("/post" from a fast typist or tmux): handle them one by one.
+		let isEditing = editing;
+		let text = filter;
+		let row = clamped;
+		for (const [char, k] of splitKeys(input, key)) {
+			if (isEditing) {
+				const action = actionFor(char, k, ['filter']);
+				if (action === 'apply-filter') isEditing = false;
+				else if (action === 'cancel-filter') {
+					isEditing = false;
+					text = '';
+				} else if (k.backspace || k.delete) text = text.slice(0, -1);
+				else if (char && !k.ctrl && !k.meta) {
+					text += char;
+					row = 0;
+				}
+				continue;
 			}
-			return;
+			switch (actionFor(char, k, ['containers', 'global'])) {
+				case 'down': row = Math.min(row + 1, Math.max(0, rows.length - 1)); break;
+				case 'up': row = Math.max(row - 1, 0); break;
+				case 'top': row = 0; break;
+				case 'bottom': row = Math.max(0, rows.length - 1); break;
+				case 'filter': isEditing = true; break;
+				case 'clear-filter': text = ''; break;
+				case 'refresh': data.refresh(); break;
+				default: break;
+			}
 		}
-		switch (actionFor(input, key, ['containers', 'global'])) {
-			case 'down': setSelected(Math.min(clamped + 1, rows.length - 1)); break;
-			case 'up': setSelected(Math.max(clamped - 1, 0)); break;
-			case 'top': setSelected(0); break;
-			case 'bottom': setSelected(Math.max(0, rows.length - 1)); break;
-			case 'filter': setEditing(true); break;
-			case 'clear-filter': setFilter(''); break;
-			case 'refresh': data.refresh(); break;
-			default: break;
-		}
+		setEditing(isEditing);
+		setFilter(text);
+		setSelected(row);
 	}, {isActive: active});
 
 	return (
