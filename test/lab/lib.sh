@@ -74,7 +74,7 @@ registry_ok() { curl -fsS -m 2 "http://${REGISTRY}/v2/" >/dev/null 2>&1; }
 registry_digest() {
   curl -fsSI -m 5 -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
     "http://${REGISTRY}/v2/ankugo/jutsu-labs/manifests/$1" 2>/dev/null |
-    tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}'
+    tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}' || true
 }
 container_state() {
   local s

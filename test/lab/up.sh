@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Stand up (or check and repair) the jutsu-ops test lab: a simulated Unraid host built from real programs.
-# See test/lab/README.md. Usage: up.sh [--production-only] [--recreate] [--rebuild-images] [-h]
+# Usage: up.sh [--production-only] [--keep-state] [--recreate] [--rebuild-images] [-h]
+# By default a rerun also puts the lab back "as built" (origin refs, registry tags, containers, databases,
+# sync script/log, host tools); --keep-state only starts or creates what is missing. See README.md.
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -9,12 +11,14 @@ set -euo pipefail
 PRODUCTION_ONLY="${JUTSU_LAB_PRODUCTION_ONLY:-0}"
 RECREATE=0
 REBUILD=0
+KEEP_STATE="${JUTSU_LAB_KEEP_STATE:-0}"
 for arg in "$@"; do
   case "$arg" in
     --production-only) PRODUCTION_ONLY=1 ;;
     --recreate) RECREATE=1 ;;
+    --keep-state) KEEP_STATE=1 ;;
     --rebuild-images) REBUILD=1 ;;
-    -h|--help) sed -n '2,3p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
     *) die args "unknown option: $arg" ;;
   esac
 done
@@ -29,10 +33,16 @@ for c in dockerd docker docker-registry sshd ssh ssh-keygen busybox git curl jq 
 done
 [ -x "$PGBIN/postgres" ] || die preflight "PostgreSQL 15 binaries not found in $PGBIN"
 
-mkdir -p "$LAB" "$LAB/build" "$LAB/ci" "$LAB/git" "$LAB/ssh" "$LAB/registry"
+mkdir -p "$LAB" "$LAB/build" "$LAB/ci" "$LAB/git" "$LAB/ssh" "$LAB/registry" "$LAB/baseline"
 chmod 755 "$LAB"
 echo "$PRODUCTION_ONLY" > "$LAB/production_only"
 log "lab dir $LAB$( production_only && echo ' (production only)')"
+
+# ---------------------------------------------------------------- baseline ("as built") records
+# $LAB/baseline/NAME holds one value: origin sha, registry digests, container ids, database fingerprints.
+baseline_get() { cat "$LAB/baseline/$1" 2>/dev/null || true; }
+baseline_set() { printf '%s\n' "$2" > "$LAB/baseline/$1"; }
+restoring() { [ "$KEEP_STATE" != 1 ]; }
 
 # ---------------------------------------------------------------- secrets
 ensure_secrets() {
@@ -226,6 +236,23 @@ ensure_pg_container
 
 db_exists() { [ "$(pg_query -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]; }
 db_seeded() { [ "$(pg_query -d "$1" -c "SELECT to_regclass('public.market_data') IS NOT NULL")" = t ]; }
+# db_fingerprint DB: tables, row counts and id sums, a digest of the small tables; "error" when a query fails
+db_fingerprint() {
+  local extra=""
+  [ "$1" = "$STAGING_DB" ] && extra="UNION ALL SELECT 'ba:' || count(*) || ':' || coalesce(sum(market_data_id), 0) FROM backtest_annotations"
+  pg_query -d "$1" 2>/dev/null <<SQL || echo error
+SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+  SELECT 'tables:' || string_agg(tablename, ',' ORDER BY tablename) AS x FROM pg_tables WHERE schemaname = 'public'
+  UNION ALL SELECT 'md:' || count(*) || ':' || coalesce(sum(id), 0) || ':' || coalesce(sum(close), 0) FROM market_data
+  UNION ALL SELECT 'ps:' || count(*) || ':' || coalesce(sum(id), 0) || ':' || coalesce(sum(total_equity), 0) FROM performance_snapshots
+  UNION ALL SELECT 'pos:' || md5(coalesce(string_agg(symbol || mode || quantity || avg_cost, ',' ORDER BY id), '')) FROM positions
+  UNION ALL SELECT 'lt:' || md5(coalesce(string_agg(order_id || quantity || price, ',' ORDER BY id), '')) FROM live_trades
+  UNION ALL SELECT 'ss:' || md5(coalesce(string_agg(key || '=' || coalesce(value, ''), ',' ORDER BY key), '')) FROM system_state
+  UNION ALL SELECT 'co:' || md5(coalesce(string_agg(key || '=' || value, ',' ORDER BY key), '')) FROM config_overrides
+  $extra
+) f;
+SQL
+}
 ensure_databases() {
   pg_exec -d postgres >/dev/null <<SQL || die postgres "cannot create role jutsu"
 DO \$\$ BEGIN
@@ -240,7 +267,19 @@ SQL
         pg_exec -d postgres -c "DROP DATABASE $db WITH (FORCE)" >/dev/null || die postgres "cannot drop $db"
         log "postgres: dropped $db (production-only lab)"
       fi
+      rm -f "$LAB/baseline/fp-$db"
       continue
+    fi
+    if db_exists "$db" && db_seeded "$db" && restoring; then
+      local fp base
+      fp="$(db_fingerprint "$db")"
+      base="$(baseline_get "fp-$db")"
+      if [ -z "$base" ] && [ "$fp" != error ]; then
+        baseline_set "fp-$db" "$fp"
+      elif [ "$fp" != "$base" ]; then
+        pg_exec -d postgres -c "DROP DATABASE $db WITH (FORCE)" >/dev/null || die postgres "cannot drop drifted $db"
+        log "postgres: $db differs from the lab as built; dropped it to reseed"
+      fi
     fi
     if ! db_exists "$db"; then
       pg_exec -d postgres >/dev/null <<SQL || die postgres "cannot create database $db"
@@ -262,6 +301,7 @@ SQL
         echo "\\copy performance_snapshots FROM PROGRAM 'psql -X -At -U postgres -d $PROD_DB -c \"COPY (SELECT * FROM performance_snapshots WHERE snapshot_time >= now() - make_interval(days => 60) ORDER BY id) TO STDOUT\"'"
         cat "$LAB_SRC/sql/seed-staging.sql"; echo 'COMMIT;'; } | pg_exec -d "$db" >/dev/null || die postgres "seeding $db failed"
     fi
+    baseline_set "fp-$db" "$(db_fingerprint "$db")"
     log "postgres: seeded $db ($(pg_query -d "$db" -c 'SELECT count(*) FROM market_data') market_data rows) [$(elapsed)]"
   done
   PGPASSWORD="$JUTSU_LAB_PG_PASSWORD" "$PGBIN/psql" -X -At -h 127.0.0.1 -p "$PG_PORT" -U jutsu -d "$PROD_DB" \
@@ -286,7 +326,19 @@ ensure_origin() {
       git -C "$w" -c commit.gpgsign=false commit -q -m "Initial commit: jutsu-labs app and docker-publish workflow"
     git -C "$w" push -q "$ORIGIN" main:main
     rm -rf "$w"
+    baseline_set origin-sha "$(git --git-dir="$ORIGIN" rev-parse refs/heads/main)"
     log "origin: created $ORIGIN (main)"
+  fi
+  local base
+  base="$(baseline_get origin-sha)"
+  if [ -z "$base" ] || ! git --git-dir="$ORIGIN" cat-file -e "$base^{commit}" 2>/dev/null; then
+    base="$(git --git-dir="$ORIGIN" rev-list --max-parents=0 refs/heads/main | tail -n1)"
+    baseline_set origin-sha "$base"
+  fi
+  BASE_SHA="$base"
+  if restoring && [ "$(git --git-dir="$ORIGIN" rev-parse refs/heads/main)" != "$BASE_SHA" ]; then
+    git --git-dir="$ORIGIN" update-ref refs/heads/main "$BASE_SHA"
+    log "origin: main reset to the lab's initial commit ${BASE_SHA:0:12}"
   fi
   git --git-dir="$ORIGIN" symbolic-ref HEAD refs/heads/main
   if production_only; then
@@ -297,6 +349,9 @@ ensure_origin() {
   elif ! git --git-dir="$ORIGIN" rev-parse --verify -q refs/heads/staging >/dev/null; then
     git --git-dir="$ORIGIN" branch staging main
     log "origin: created branch staging from main"
+  elif restoring && [ "$(git --git-dir="$ORIGIN" rev-parse refs/heads/staging)" != "$BASE_SHA" ]; then
+    git --git-dir="$ORIGIN" update-ref refs/heads/staging "$BASE_SHA"
+    log "origin: staging reset to the lab's initial commit ${BASE_SHA:0:12}"
   fi
   # the fake CI
   cp "$LAB_SRC/ci/ci-job.sh" "$LAB/ci/ci-job.sh"
@@ -309,19 +364,52 @@ ensure_origin() {
 ensure_origin
 
 # ---------------------------------------------------------------- initial images (built by the CI path)
+wait_ci_idle() { # a CI job still running would push over the tags we restore
+  local i
+  for ((i = 0; i < 240; i++)); do
+    pgrep -f "$LAB/ci/ci-job.sh" >/dev/null 2>&1 || return 0
+    [ "$i" = 0 ] && log "ci: waiting for running CI jobs to finish"
+    sleep 0.5
+  done
+  warn "CI jobs still running after 120s"
+}
+retag_registry() { # retag_registry DIGEST TAG: point TAG at an existing manifest
+  local m="$LAB/build/manifest.json" ct='application/vnd.docker.distribution.manifest.v2+json'
+  curl -fsS -m 10 -H "Accept: $ct" -o "$m" "http://$REGISTRY/v2/ankugo/jutsu-labs/manifests/$1" 2>/dev/null &&
+    curl -fsS -m 10 -X PUT -H "Content-Type: $ct" --data-binary "@$m" \
+      "http://$REGISTRY/v2/ankugo/jutsu-labs/manifests/$2" >/dev/null 2>&1 &&
+    [ "$(registry_digest "$2")" = "$1" ]
+}
 ensure_images() {
-  local branch tag sha
+  local branch tag cur base
+  restoring && wait_ci_idle
+  if production_only; then # no :staging anywhere yet (a manifest shared with :latest is left alone)
+    cur="$(registry_digest staging)"
+    if [ -n "$cur" ] && [ "$cur" != "$(registry_digest latest)" ]; then
+      curl -fsS -m 10 -X DELETE "http://$REGISTRY/v2/ankugo/jutsu-labs/manifests/$cur" >/dev/null 2>&1 &&
+        log "registry: deleted :staging (production-only lab)" || warn "could not delete :staging from the registry"
+    fi
+    docker rmi "$IMAGE_REPO:staging" >/dev/null 2>&1 || true
+  fi
   for branch in main staging; do
     [ "$branch" = staging ] && production_only && continue
     if [ "$branch" = main ]; then tag=latest; else tag=staging; fi
-    if [ -n "$(registry_digest "$tag")" ]; then
+    cur="$(registry_digest "$tag")"
+    base="$(baseline_get "digest-$tag")"
+    if [ -n "$cur" ] && { [ "$cur" = "$base" ] || [ -z "$base" ] || ! restoring; }; then
+      [ -z "$base" ] && baseline_set "digest-$tag" "$cur"
       continue
     fi
-    sha="$(git --git-dir="$ORIGIN" rev-parse "refs/heads/$branch")"
-    log "ci: building :$tag from $branch ${sha:0:12} (synchronous first build)"
-    "$LAB/ci/ci-job.sh" --force "$ORIGIN" "refs/heads/$branch" "$sha" ||
+    if [ -n "$base" ] && retag_registry "$base" "$tag"; then
+      log "registry: :$tag restored to the lab's image ${base:0:19}"
+      continue
+    fi
+    log "ci: building :$tag from $branch ${BASE_SHA:0:12} (synchronous first build)"
+    "$LAB/ci/ci-job.sh" --force "$ORIGIN" "refs/heads/$branch" "$BASE_SHA" ||
       { tail -n 5 "$LAB/ci.log" >&2; die ci "building :$tag failed; see $LAB/ci.log"; }
-    [ -n "$(registry_digest "$tag")" ] || die ci ":$tag is not in the registry after the CI job"
+    cur="$(registry_digest "$tag")"
+    [ -n "$cur" ] || die ci ":$tag is not in the registry after the CI job"
+    baseline_set "digest-$tag" "$cur"
   done
   log "registry: latest=$(registry_digest latest | cut -c1-19)$(production_only || echo " staging=$(registry_digest staging | cut -c1-19)") [$(elapsed)]"
 }
@@ -343,9 +431,21 @@ ensure_app() { # NAME TAG API UI APPDIR token(yes/no) ENV...
     vols+=(-v "$dir/tokens:/app/tokens")
   fi
   state="$(container_state "$name")"
-  if [ "$RECREATE" = 1 ] && [ "$state" != missing ]; then
-    docker rm -f "$name" >/dev/null
-    state=missing
+  if [ "$state" != missing ]; then
+    local why="" id
+    id="$(docker inspect -f '{{.Id}}' "$name")"
+    if [ "$RECREATE" = 1 ]; then why="--recreate"
+    elif restoring && [ "$id" != "$(baseline_get "container-$name")" ]; then why="it is not the container the lab created"
+    elif restoring && [ "$(container_health "$name")" = unhealthy ]; then why="it is unhealthy"
+    fi
+    if [ -n "$why" ]; then
+      docker rm -f "$name" >/dev/null
+      state=missing
+      log "$name: recreating ($why)"
+    elif restoring && [ "$(docker image inspect -f '{{.Id}}' "$IMAGE_REPO:$tag" 2>/dev/null || true)" != "$(docker inspect -f '{{.Image}}' "$name")" ]; then
+      docker pull -q "$IMAGE_REPO:$tag" >/dev/null 2>&1 || true
+      log "$name: local tag $IMAGE_REPO:$tag re-pulled"
+    fi
   fi
   case "$state" in
     missing)
@@ -355,6 +455,7 @@ ensure_app() { # NAME TAG API UI APPDIR token(yes/no) ENV...
         --label net.unraid.docker.managed=dockerman \
         --label "net.unraid.docker.webui=http://[IP]:[PORT:$ui]/" \
         "$@" "$IMAGE_REPO:$tag" >/dev/null || die "$name" "docker run failed"
+      baseline_set "container-$name" "$(docker inspect -f '{{.Id}}' "$name")"
       log "$name: created from $IMAGE_REPO:$tag on 127.0.0.1:$api/$ui" ;;
     running) ;;
     *) docker start "$name" >/dev/null || die "$name" "docker start failed"
@@ -373,11 +474,18 @@ if production_only; then
     docker rm -f "$STAGING_CONTAINER" >/dev/null
     log "$STAGING_CONTAINER: removed (production-only lab)"
   fi
+  rm -f "$LAB/baseline/container-$STAGING_CONTAINER"
   rm -rf "$APPDATA/jutsu-staging"
 else
   ensure_app "$STAGING_CONTAINER" staging 8002 3002 "$APPDATA/jutsu-staging" no "${common_env[@]}" \
     -e "POSTGRES_DATABASE=$STAGING_DB" -e "SECRET_KEY=$JUTSU_LAB_STAGING_SECRET_KEY" \
     -e SCHWAB_ENABLED=false -e PAPER_TRADING_ONLY=true -e ENVIRONMENT=staging -e LOG_LEVEL=DEBUG
+fi
+
+if restoring; then # images a test pulled and the lab no longer uses
+  for img in $(docker images -q --filter dangling=true --filter "reference=$IMAGE_REPO"); do
+    docker rmi "$img" >/dev/null 2>&1 || true
+  done
 fi
 
 # ---------------------------------------------------------------- sync script, its log, cron
@@ -418,14 +526,23 @@ ensure_sync() {
     rm -f "$SYNC_SCRIPT" "$SYNC_LOG"
   else
     mkdir -p "$(dirname "$SYNC_SCRIPT")" "$(dirname "$SYNC_LOG")"
-    if [ ! -f "$SYNC_SCRIPT" ]; then
-      sed -e "s/^export PGPASSWORD=\"<password>\"$/export PGPASSWORD=\"$JUTSU_LAB_PG_PASSWORD\"/" \
-          -e "s/^PG_PORT=\"5423\"$/PG_PORT=\"$PG_PORT\"/" "$LAB_SRC/seed/sync_staging.sh" > "$SYNC_SCRIPT"
-      grep -q "PGPASSWORD=\"$JUTSU_LAB_PG_PASSWORD\"" "$SYNC_SCRIPT" || die sync "could not set PGPASSWORD in $SYNC_SCRIPT"
+    local want="$LAB/baseline/sync_staging.sh"
+    sed -e "s/^export PGPASSWORD=\"<password>\"$/export PGPASSWORD=\"$JUTSU_LAB_PG_PASSWORD\"/" \
+        -e "s/^PG_PORT=\"5423\"$/PG_PORT=\"$PG_PORT\"/" "$LAB_SRC/seed/sync_staging.sh" > "$want"
+    grep -q "PGPASSWORD=\"$JUTSU_LAB_PG_PASSWORD\"" "$want" || die sync "could not set PGPASSWORD in the sync script"
+    if [ ! -f "$SYNC_SCRIPT" ] || { restoring && ! cmp -s "$want" "$SYNC_SCRIPT"; }; then
+      cp "$want" "$SYNC_SCRIPT"
       log "sync: installed $SYNC_SCRIPT"
     fi
     chmod 755 "$SYNC_SCRIPT"
-    [ -s "$SYNC_LOG" ] || { write_sync_history "$SYNC_LOG"; log "sync: wrote past runs to $SYNC_LOG"; }
+    # past runs: rewritten when missing, changed since written, or written more than 20 h ago
+    local kept="$LAB/baseline/staging_sync.log"
+    if [ ! -s "$SYNC_LOG" ] || { restoring && { ! cmp -s "$kept" "$SYNC_LOG" ||
+         [ $(( $(date +%s) - $(stat -c %Y "$kept") )) -gt 72000 ]; }; }; then
+      write_sync_history "$SYNC_LOG"
+      cp "$SYNC_LOG" "$kept"
+      log "sync: wrote past runs to $SYNC_LOG"
+    fi
   fi
   # root's crontab: keep foreign lines, (re)write the lab block
   block="# jutsu-lab BEGIN (managed by test/lab/up.sh)
