@@ -5,8 +5,11 @@ import type {Session} from '../core/session.js';
 
 export async function statusCommand(session: Session, json: boolean, signal: AbortSignal): Promise<number> {
 	await session.transport.connect(signal);
-	const latencyMs = await session.transport.ping(signal);
-	const containers = await listContainers(session.transport, session.profile, signal);
+	// Both requests share the one connection, each on its own channel.
+	const [latencyMs, containers] = await Promise.all([
+		session.transport.ping(signal),
+		listContainers(session.transport, session.profile, signal),
+	]);
 	const now = Date.now();
 	if (json) {
 		process.stdout.write(`${JSON.stringify({

@@ -1,8 +1,8 @@
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {describe, expect, it} from 'vitest';
-import {loadProfile, saveProfile} from '../../source/core/config/load.js';
+import {beforeAll, describe, expect, it} from 'vitest';
+import {loadProfile, loadStoreModule, saveProfile} from '../../source/core/config/load.js';
 import {SEED_PROFILE} from '../../source/core/config/schema.js';
 import {OpsError} from '../../source/core/errors.js';
 
@@ -24,6 +24,8 @@ function loadError(file: string): OpsError {
 }
 
 describe('config', () => {
+	beforeAll(loadStoreModule);
+
 	it('fills the seed defaults around a minimal profile', () => {
 		const file = writeConfig('min.json', JSON.stringify({environments: SEED_PROFILE.environments}));
 		const {profile} = loadProfile({configFile: file});

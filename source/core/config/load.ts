@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs';
-import Conf from 'conf';
+import type Conf from 'conf';
 import {z} from 'zod';
 import {OpsError} from '../errors.js';
 import {type Profile, type ProfileInput, profileSchema, SEED_PROFILE} from './schema.js';
@@ -66,9 +66,18 @@ function readJsonFile(file: string): unknown {
 	}
 }
 
+type ConfClass = typeof import('conf').default;
+let ConfModule: ConfClass | undefined;
+
+/** conf (and its JSON-schema validator) is loaded only when a stored profile is used: --config runs start faster. */
+export async function loadStoreModule(): Promise<void> {
+	ConfModule ??= (await import('conf')).default;
+}
+
 export function openStore(storeDir?: string): Conf<{profiles: Record<string, ProfileInput>; current?: string}> {
 	try {
-		return new Conf<{profiles: Record<string, ProfileInput>; current?: string}>({
+		if (!ConfModule) throw new Error('internal: loadStoreModule() must run before the profile store is opened');
+		return new ConfModule<{profiles: Record<string, ProfileInput>; current?: string}>({
 			projectName: 'jutsu-ops',
 			projectSuffix: '',
 			...(storeDir ? {cwd: storeDir} : {}),

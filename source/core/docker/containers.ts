@@ -48,11 +48,18 @@ const SEPARATOR = '---jutsu-ops-images---';
 
 /** One remote call: every container's inspect, then the inspect of their images. */
 export const listScript = sh`command -v docker >/dev/null 2>&1 || { echo 'jutsu-ops: docker: command not found' >&2; exit 127; }
-ids=$(docker ps -aq --no-trunc) || exit 3
-if [ -z "$ids" ]; then echo '[]'; echo ${SEPARATOR}; echo '[]'; exit 0; fi
-docker inspect --type container $ids || exit 3
+list=$(docker ps -a --no-trunc --format '{{.ID}} {{.Image}}') || exit 3
+if [ -z "$list" ]; then echo '[]'; echo ${SEPARATOR}; echo '[]'; exit 0; fi
+tmp=$(mktemp) || exit 3
+# The two inspects run side by side; the image inspect uses the names docker ps printed.
+docker image inspect $(printf '%s\n' "$list" | cut -d' ' -f2 | sort -u) > "$tmp" 2>/dev/null &
+docker inspect --type container $(printf '%s\n' "$list" | cut -d' ' -f1)
+code=$?
+wait
 echo ${SEPARATOR}
-docker image inspect $(docker inspect --type container --format '{{.Image}}' $ids | sort -u) 2>/dev/null || echo '[]'`;
+if [ -s "$tmp" ]; then cat "$tmp"; else echo '[]'; fi
+rm -f "$tmp"
+exit $code`;
 
 interface RawContainer {
 	Id: string;

@@ -1,6 +1,5 @@
 import {connect} from 'node:net';
 import type {Duplex} from 'node:stream';
-import {execa} from 'execa';
 import type {AuditLog} from '../audit/audit.js';
 import {OpsError} from '../errors.js';
 import {type RemoteCommand, toShell} from '../quote.js';
@@ -21,6 +20,8 @@ export class LocalTransport implements Transport {
 		const text = toShell(command);
 		const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs;
 		const started = Date.now();
+		// Loaded on demand: only `--host local` needs it, and it costs start-up time for everyone else.
+		const {execa} = await import('execa');
 		const child = execa('bash', ['-c', text], {
 			reject: false,
 			...(options.signal ? {cancelSignal: options.signal} : {}),

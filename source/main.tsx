@@ -1,0 +1,103 @@
+import process from 'node:process';
+import {Command, CommanderError} from 'commander';
+import {addCommonOptions, applyColor, type CommonOptions, sessionFrom} from './commands/common.js';
+import {statusCommand} from './commands/status.js';
+import {loadStoreModule} from './core/config/load.js';
+import {describeError, isOpsError} from './core/errors.js';
+import type {Session} from './core/session.js';
+
+const controller = new AbortController();
+let activeSession: Session | undefined;
+let interrupted = false;
+
+process.on('SIGINT', () => {
+	// Plain mode: stop remote work cleanly, then exit 130. (The TUI handles Ctrl-C itself.)
+	interrupted = true;
+	controller.abort();
+	setTimeout(() => process.exit(130), 2000).unref();
+});
+
+async function run(options: CommonOptions, body: (session: Session) => Promise<number>): Promise<never> {
+	applyColor(options);
+	let code: number;
+	try {
+		if (!options.config) await loadStoreModule();
+		activeSession = sessionFrom(options);
+		code = await body(activeSession);
+	} catch (error) {
+		if (interrupted) code = 130;
+		else {
+			for (const line of describeError(error)) process.stderr.write(`jutsu-ops: ${line}\n`);
+			if (process.env.JUTSU_OPS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+			code = isOpsError(error) ? error.exitCode : 1;
+		}
+	}
+	await activeSession?.close().catch(() => undefined);
+	process.exit(interrupted ? 130 : code);
+}
+
+const program = new Command('jutsu-ops')
+	.description('Keyboard-driven console for the jutsu-labs production and staging containers on one Unraid host')
+	.version('0.1.0')
+	.enablePositionalOptions()
+	.exitOverride()
+	.configureOutput({outputError: (text, write) => write(`jutsu-ops: ${text.replace(/^error: /u, '')}`)});
+
+addCommonOptions(program)
+	.option('--json', 'print status as JSON instead of opening the console')
+	.action(async (options: CommonOptions) => {
+		const plain = options.json || !process.stdout.isTTY || !process.stdin.isTTY;
+		await run(options, async session => {
+			if (plain) return statusCommand(session, Boolean(options.json), controller.signal);
+			const {runTui} = await import('./tui.js');
+			return runTui(session, controller);
+		});
+	});
+
+addCommonOptions(program.command('status').description('list the containers (plain text, or JSON with --json)'))
+	.option('--json', 'JSON output')
+	.action(async (options: CommonOptions) => {
+		await run(options, session => statusCommand(session, Boolean(options.json), controller.signal));
+	});
+
+addCommonOptions(program.command('verify').description('run the safety checks (staging cannot touch live trading or production data); exit 1 when one fails'))
+	.option('--json', 'JSON output')
+	.option('--group <group...>', 'only these groups: git, staging-container, app, database, schedule, production')
+	.option('--probe-trading', 'also ask staging to start live trading (it must refuse); never by default')
+	.action(async (options: CommonOptions & {group?: string[]; probeTrading?: boolean}) => {
+		const {verifyCommand} = await import('./commands/verify.js');
+		await run(options, session => verifyCommand(session, {json: Boolean(options.json), group: options.group, probeTrading: Boolean(options.probeTrading)}, controller.signal));
+	});
+
+addCommonOptions(program.command('trust').description('connect once and, after you confirm its fingerprint, record the host key'))
+	.action(async (options: CommonOptions) => {
+		await run(options, async session => {
+			await session.transport.connect(controller.signal);
+			process.stdout.write(`Host key of ${session.transport.label} is trusted.\n`);
+			return 0;
+		});
+	});
+
+addCommonOptions(program.command('init').description('write a profile interactively (seed defaults offered)'))
+	.action(async (options: CommonOptions) => {
+		const {initCommand} = await import('./commands/init.js');
+		applyColor(options);
+		try {
+			await loadStoreModule();
+			process.exit(await initCommand(options));
+		} catch (error) {
+			for (const line of describeError(error)) process.stderr.write(`jutsu-ops: ${line}\n`);
+			process.exit(isOpsError(error) ? error.exitCode : 1);
+		}
+	});
+
+try {
+	await program.parseAsync(process.argv);
+} catch (error) {
+	if (error instanceof CommanderError) {
+		const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+		process.exit(ok ? 0 : 2);
+	}
+	for (const line of describeError(error)) process.stderr.write(`jutsu-ops: ${line}\n`);
+	process.exit(1);
+}
