@@ -34,6 +34,7 @@ done
 [ -x "$PGBIN/postgres" ] || die preflight "PostgreSQL 15 binaries not found in $PGBIN"
 
 mkdir -p "$LAB" "$LAB/build" "$LAB/ci" "$LAB/git" "$LAB/ssh" "$LAB/registry" "$LAB/baseline"
+chmod 700 "$LAB/baseline"
 chmod 755 "$LAB"
 echo "$PRODUCTION_ONLY" > "$LAB/production_only"
 log "lab dir $LAB$( production_only && echo ' (production only)')"
