@@ -7,6 +7,11 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
+# one up.sh/down.sh at a time (flock -o: the daemons started below do not inherit the lock)
+if [ "${JUTSU_LAB_LOCKED:-}" != "$LAB" ]; then
+  JUTSU_LAB_LOCKED="$LAB" exec flock -o -w 900 "$LAB.lock" bash "${BASH_SOURCE[0]}" "$@"
+fi
+
 PURGE=0
 for arg in "$@"; do
   case "$arg" in

@@ -35,7 +35,7 @@ for a in "${apps[@]}"; do
 done
 
 if pid_alive "$LAB/sshd.pid" sshd; then
-  row sshd up "127.0.0.1:$SSH_PORT (ssh -F $LAB/ssh/config $SSH_ALIAS); tools: $(ls "$HOSTBIN" 2>/dev/null | grep -cx -e docker -e psql | tr -d ' ') of docker/psql"
+  row sshd up "127.0.0.1:$SSH_PORT (ssh -F $LAB/ssh/config $SSH_ALIAS); host tools: docker=$([ -e "$HOSTBIN/docker" ] && echo yes || echo no) psql=$([ -e "$HOSTBIN/psql" ] && echo yes || echo no)"
 else row sshd down "127.0.0.1:$SSH_PORT"; fi
 
 if pid_alive "$LAB/cron.pid" cron || pgrep -x cron >/dev/null 2>&1; then

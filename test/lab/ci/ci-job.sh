@@ -17,6 +17,7 @@ branch="${ref#refs/heads/}"
 if [ "$branch" = main ]; then tag=latest; else tag="$branch"; fi
 now() { date -u '+%Y-%m-%dT%H:%M:%SZ'; }
 cilog() { echo "$(now) $*" >> "$CI_LOG"; }
+cilog "queued sha=$sha tag=$tag branch=$branch delay=${delay}s"
 [ "$delay" != 0 ] && sleep "$delay"
 
 msg="$(git --git-dir="$repo" log -1 --format=%B "$sha" 2>/dev/null)" || { cilog "failed sha=$sha tag=$tag branch=$branch reason=unknown-commit"; exit 1; }
