@@ -590,8 +590,8 @@ ensure_hostbin() {
   mkdir -p "$HOSTBIN" "$PGCLIENT"
   for t in "${HOST_TOOLS[@]}"; do
     case "$t" in
-      git-*) p="$(PATH=$SYS_PATH command -v git || true)" ;;
-      *) p="$(PATH=$SYS_PATH command -v "$t" || true)" ;;
+      git-*) p="$(PATH=$SYS_PATH type -P git || true)" ;;
+      *) p="$(PATH=$SYS_PATH type -P "$t" || true)" ;;
     esac
     [ -n "$p" ] && [ "${p:0:1}" = / ] && ln -sfn "$p" "$HOSTBIN/$t"
   done
