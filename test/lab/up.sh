@@ -266,7 +266,15 @@ DO \$\$ BEGIN
 END \$\$;
 ALTER ROLE jutsu WITH LOGIN PASSWORD '$JUTSU_LAB_PG_PASSWORD';
 SQL
-  local db
+  local db seedhash
+  seedhash="$(cat "$LAB_SRC"/sql/*.sql | sha256sum | cut -c1-16)-$MARKET_ROWS"
+  if restoring && [ -n "$(baseline_get seed-hash)" ] && [ "$(baseline_get seed-hash)" != "$seedhash" ]; then
+    for db in "$STAGING_DB" "$PROD_DB"; do
+      db_exists "$db" && pg_exec -d postgres -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
+    done
+    log "postgres: seed SQL or row count changed; reseeding both databases"
+  fi
+  baseline_set seed-hash "$seedhash"
   for db in "$PROD_DB" "$STAGING_DB"; do
     if [ "$db" = "$STAGING_DB" ] && production_only; then
       if db_exists "$db"; then

@@ -1,12 +1,14 @@
 -- Production seed (jutsu_labs). psql variable :rows = market_data row count.
+-- one bar per symbol per weekday (16:00 New York), newest :rows bars, ids ascending with time
 WITH sym(symbol, n, base) AS (
     VALUES ('QQQ',0,380.0),('TQQQ',1,45.0),('SQQQ',2,18.0),('SPY',3,450.0),
            ('TLT',4,95.0),('TMF',5,7.5),('UPRO',6,60.0),('PSQ',7,12.0)
 ), days AS (
-    SELECT d - 1 AS back FROM generate_series(1, ceil(:rows / 8.0)::int) AS d
+    SELECT back FROM generate_series(0, ceil(:rows / 8.0 * 7 / 5)::int + 7) AS back
+    WHERE extract(isodow FROM current_date - back) < 6
 ), gen AS (
     SELECT s.symbol, s.n, s.base, d.back,
-           row_number() OVER (ORDER BY d.back DESC, s.n) AS rn
+           row_number() OVER (ORDER BY d.back, s.n) AS rn
     FROM sym s CROSS JOIN days d
 )
 INSERT INTO market_data (symbol, ts, open, high, low, close, volume)
