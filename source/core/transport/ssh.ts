@@ -199,8 +199,11 @@ export class SshTransport implements Transport {
 			});
 			client.once('error', (error: Error & {level?: string; code?: string}) => fail(this.mapConnectError(error)));
 			client.once('close', () => fail(new OpsError('connection', `The connection to ${this.label} closed during set-up.`, {hint: 'Nothing was run on the host. Check sshd on the host and try again.'})));
+			// Without TCP_NODELAY each small SSH packet waits on delayed ACKs (~40 ms per round trip).
+			client.once('connect', () => client.setNoDelay(true));
 			try {
 				client.connect(config);
+				client.setNoDelay(true);
 			} catch (error) {
 				fail(this.mapConnectError(error as Error));
 			}
