@@ -8,6 +8,8 @@ import {spawnSync} from 'node:child_process';
 export default function setup(): (() => void) | undefined {
 	if (process.env.JUTSU_LAB === 'skip') return undefined;
 	const started = Date.now();
+	const packages = spawnSync('bash', ['test/lab/install-packages.sh'], {stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000});
+	if (packages.status !== 0) throw new Error('The Debian packages the lab needs could not be installed (test/lab/install-packages.sh); the end-to-end tests cannot run.');
 	const result = spawnSync('bash', ['test/lab/up.sh'], {stdio: ['ignore', 'inherit', 'inherit'], timeout: 900_000});
 	if (result.status !== 0) {
 		throw new Error(`The lab could not start (test/lab/up.sh exited ${result.status ?? result.signal}); the end-to-end tests cannot run.`);
