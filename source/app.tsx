@@ -1,10 +1,11 @@
 import {Box, Text, useInput, useWindowSize} from 'ink';
-import {useCallback, useState} from 'react';
+import {useCallback, useMemo, useState} from 'react';
 import {EnvBand} from './ui/components/EnvBand.js';
 import {Header} from './ui/components/Header.js';
 import {HelpOverlay} from './ui/components/HelpOverlay.js';
 import {useConnection} from './ui/hooks/useConnection.js';
 import {actionFor} from './ui/input.js';
+import {SafetyBadgeContext} from './ui/safety-state.js';
 import {SCREENS} from './ui/screens/registry.js';
 import type {Focus} from './ui/screens/types.js';
 import type {AppServices} from './ui/services.js';
@@ -23,6 +24,8 @@ export function App({services, onQuit, initialScreen}: AppProps) {
 	const [screenId, setScreenId] = useState(initialScreen ?? SCREENS[0]!.id);
 	const [focus, setFocus] = useState<Focus>({environment: undefined, name: undefined});
 	const [typing, setTyping] = useState(false);
+	const [safetyFailed, setSafetyFailed] = useState<boolean | undefined>();
+	const safetyBadge = useMemo(() => ({failed: safetyFailed, setFailed: setSafetyFailed}), [safetyFailed]);
 	const onFocus = useCallback((f: Focus) => setFocus(prev => (prev.environment === f.environment && prev.name === f.name ? prev : f)), []);
 	const screen = SCREENS.find(s => s.id === screenId) ?? SCREENS[0]!;
 
@@ -49,11 +52,13 @@ export function App({services, onQuit, initialScreen}: AppProps) {
 	const height = Math.max(5, (rows || 24) - 4);
 	const {Component} = screen;
 	return (
+		<SafetyBadgeContext.Provider value={safetyBadge}>
 		<Box flexDirection="column">
-			<Header host={services.hostLabel} state={connection.state} latencyMs={connection.latencyMs} readOnly={services.readOnly} screen={screen.title} />
+			<Header host={services.hostLabel} state={connection.state} latencyMs={connection.latencyMs} readOnly={services.readOnly} screen={screen.title} safetyFailed={safetyFailed === true} />
 			<EnvBand environment={focus.environment} container={focus.name} width={width} />
 			{help ? <HelpOverlay readOnly={services.readOnly} /> : <Component services={services} active={!help} width={width} height={height} onFocus={onFocus} onTyping={setTyping} />}
 			<Text dimColor>{SCREENS.map(s => `${s.key} ${s.title}`).join('  ')}  ? help  q quit</Text>
 		</Box>
+		</SafetyBadgeContext.Provider>
 	);
 }

@@ -1,6 +1,7 @@
 import {render} from 'ink';
 import {listContainers} from './core/docker/containers.js';
 import {watchContainerEvents} from './core/docker/events.js';
+import {runSafety, sessionInputs} from './core/safety/runner.js';
 import type {Session} from './core/session.js';
 import {App} from './app.js';
 import type {AppServices} from './ui/services.js';
@@ -16,6 +17,7 @@ export function servicesFor(session: Session): AppServices {
 		connectionState: () => transport.state,
 		onConnectionChange: listener => transport.onStateChange(state => listener(state)),
 		ping: signal => transport.ping(signal),
+		runSafety: (options, onUpdate, signal) => runSafety(sessionInputs(session), options, onUpdate, signal),
 	};
 }
 

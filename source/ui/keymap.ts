@@ -1,5 +1,5 @@
 /** Every key binding, as data: the help overlay and the readme are generated from this list. */
-export type KeyScope = 'global' | 'containers' | 'filter' | 'help';
+export type KeyScope = 'global' | 'containers' | 'filter' | 'help' | 'safety';
 
 export interface KeyBinding {
 	keys: string[];
@@ -23,6 +23,10 @@ export const KEYMAP: readonly KeyBinding[] = [
 	{keys: ['Esc'], action: 'clear-filter', description: 'clear the filter / close help', scope: 'containers'},
 	{keys: ['Enter'], action: 'apply-filter', description: 'keep the filter and return to the table', scope: 'filter'},
 	{keys: ['Esc'], action: 'cancel-filter', description: 'drop the filter', scope: 'filter'},
+	{keys: ['j', 'Down'], action: 'down', description: 'next check', scope: 'safety'},
+	{keys: ['k', 'Up'], action: 'up', description: 'previous check', scope: 'safety'},
+	{keys: ['r'], action: 'rerun', description: 'run the safety checks again', scope: 'safety'},
+	{keys: ['T'], action: 'probe-trading', description: 'run them with the live-trading refusal probe (asks first)', scope: 'safety', dangerous: true},
 ];
 
 export function visibleBindings(readOnly: boolean): KeyBinding[] {

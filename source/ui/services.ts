@@ -1,5 +1,6 @@
 import type {Profile} from '../core/config/schema.js';
 import type {Container} from '../core/docker/containers.js';
+import type {CheckState, SafetyOptions, SafetyReport} from '../core/safety/types.js';
 import type {ConnectionState} from '../core/transport/types.js';
 
 /**
@@ -16,4 +17,6 @@ export interface AppServices {
 	connectionState(): ConnectionState;
 	onConnectionChange(listener: (state: ConnectionState) => void): () => void;
 	ping(signal: AbortSignal): Promise<number>;
+	/** Run the safety checks (core/safety); onUpdate sees each check start and finish. */
+	runSafety(options: SafetyOptions, onUpdate: (id: string, state: CheckState) => void, signal: AbortSignal): Promise<SafetyReport>;
 }

@@ -2,6 +2,7 @@ import type {Container} from '../../source/core/docker/containers.js';
 import {parseProfile} from '../../source/core/config/load.js';
 import {SEED_PROFILE} from '../../source/core/config/schema.js';
 import {maskEnv} from '../../source/core/secrets.js';
+import type {CheckState, SafetyOptions, SafetyReport} from '../../source/core/safety/types.js';
 import type {AppServices} from '../../source/ui/services.js';
 
 export const profile = parseProfile(SEED_PROFILE, 'test');
@@ -54,6 +55,11 @@ export function fakeServices(overrides: Partial<AppServices> = {}): AppServices 
 		connectionState: () => 'connected' as const,
 		onConnectionChange: () => () => undefined,
 		ping: async () => 12,
+		/** A seed-like world where every check passes (see safety-fakes.ts); tests override it to inject faults. */
+		async runSafety(options: SafetyOptions, onUpdate: (id: string, state: CheckState) => void, signal: AbortSignal): Promise<SafetyReport> {
+			const [{fakeInputs}, {runSafety}] = await Promise.all([import('./safety-fakes.js'), import('../../source/core/safety/runner.js')]);
+			return runSafety(fakeInputs(), {...options, restartSampleMs: 0}, onUpdate, signal);
+		},
 		...overrides,
 	};
 	return services;
