@@ -69,6 +69,23 @@ addCommonOptions(program.command('verify').description('run the safety checks (s
 		await run(options, session => verifyCommand(session, {json: Boolean(options.json), group: options.group, probeTrading: Boolean(options.probeTrading)}, controller.signal));
 	});
 
+addCommonOptions(program.command('sync').description('production-to-staging sync: run|reattach|attach|verify|history|preflight|schedule|install-safe-script; exit 1 when the run or a check fails, 2 when it could not run')
+	.argument('<action>', 'run | reattach | attach | verify | history | preflight | schedule | install-safe-script'))
+	.option('--json', 'JSON output')
+	.option('--no-preflight', 'run: skip the checklist (it refuses the run when a check fails)')
+	.option('--limit <n>', 'history: how many runs', value => Number(value))
+	.option('--yes', 'install-safe-script: write it (without --yes only the diff is shown)')
+	.option('--schedule', 'install-safe-script: also install or repair the 2 AM schedule')
+	.action(async (action: string, options: CommonOptions & {preflight?: boolean; limit?: number; yes?: boolean; schedule?: boolean}) => {
+		const {syncCommand} = await import('./commands/sync.js');
+		await run(options, session => syncCommand(session, action, {
+			json: Boolean(options.json),
+			...(options.preflight === false ? {preflight: false} : {}),
+			...(options.limit ? {limit: options.limit} : {}),
+			yes: Boolean(options.yes), schedule: Boolean(options.schedule),
+		}, controller.signal));
+	});
+
 addCommonOptions(program.command('trust').description('connect once and, after you confirm its fingerprint, record the host key'))
 	.action(async (options: CommonOptions) => {
 		await run(options, async session => {

@@ -304,3 +304,99 @@ export function scheduleMeansTwoAm(info: ScheduleInfo, profile: Profile, from = 
 	if (!info.expression) return {ok: false, checked: 0, missed: 0, dstShifted: 0, dstCaveat: false};
 	return runsAtTargetTime(info.expression, info.cronTimeZone, profile.sync.timezone, from);
 }
+
+export interface SchedulePlan {
+	/** Cron lines (expression + command) in the cron daemon's zone. */
+	lines: {expression: string; command: string}[];
+	/** The host's cron zone differs from the sync zone in some part of the year: a guard re-checks the hour. */
+	dstGuard: boolean;
+	note: string;
+}
+
+/**
+ * Cron lines that run `script` at `hour`:00 in `targetZone` when the cron daemon reads them in `cronZone`.
+ * Same zone (or same offsets all year): one plain line. Otherwise every host hour that 2 AM can fall on is
+ * listed and a guard (`TZ=<target> date +%H`) runs the script only in the right one, so DST never shifts it.
+ */
+export function planSchedule(script: string, cronZone: string, targetZone: string, from: number, hour = 2): SchedulePlan {
+	const plain = `0 ${hour} * * *`;
+	if (runsAtTargetTime(plain, cronZone, targetZone, from, hour, 0).ok) {
+		return {lines: [{expression: plain, command: script}], dstGuard: false, note: `0 ${hour} * * * in ${cronZone} is ${hour}:00 ${targetZone} all year`};
+	}
+	const slots = new Map<number, Set<number>>();
+	for (let day = 0; day < 366; day += 7) {
+		const w = wallClock(from + day * 86_400_000, targetZone);
+		const pad = (n: number) => String(n).padStart(2, '0');
+		const at = zonedToEpoch(`${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(hour)}:00:00`, targetZone);
+		if (at === undefined) continue;
+		const local = wallClock(at, cronZone);
+		if (!slots.has(local.minute)) slots.set(local.minute, new Set());
+		slots.get(local.minute)!.add(local.hour);
+	}
+	const guard = `[ "$(TZ=${targetZone} date +\\%H)" = ${String(hour).padStart(2, '0')} ] && ${script}`;
+	const lines = [...slots.entries()].map(([minute, hours]) => ({expression: `${minute} ${[...hours].sort((a, b) => a - b).join(',')} * * *`, command: guard}));
+	return {lines, dstGuard: true, note: `the host's cron runs in ${cronZone}: ${lines.map(l => l.expression).join(' and ')} with a guard, so the script starts at ${hour}:00 ${targetZone} before and after DST changes`};
+}
+
+const BEGIN = '# jutsu-ops sync schedule BEGIN (managed by jutsu-ops)';
+const END = '# jutsu-ops sync schedule END';
+
+/** A crontab with every active line that runs `script` removed and the managed block (re)written at the end. */
+export function rewriteCrontab(current: string, script: string, plan: SchedulePlan): string {
+	const kept: string[] = [];
+	let inBlock = false;
+	for (const line of current.split('\n')) {
+		if (line === BEGIN) {
+			inBlock = true;
+			continue;
+		}
+		if (line === END) {
+			inBlock = false;
+			continue;
+		}
+		if (inBlock) continue;
+		if (cronLinesMentioning(line, script).length) {
+			kept.push(`# disabled by jutsu-ops (replaced below): ${line}`);
+			continue;
+		}
+		kept.push(line);
+	}
+	while (kept.length && kept.at(-1) === '') kept.pop();
+	return [...kept, BEGIN, ...plan.lines.map(l => `${l.expression} ${l.command}`), END, ''].join('\n');
+}
+
+export interface ScheduleInstall {
+	source: 'crontab' | 'user-scripts';
+	plan: SchedulePlan;
+	path: string;
+}
+
+/** Install or repair the 2 AM schedule: root's crontab on plain Linux, the User Scripts plugin on Unraid. */
+export async function installSchedule(transport: Transport, profile: Profile, signal?: AbortSignal): Promise<ScheduleInstall> {
+	const info = await readSchedule(transport, profile, signal);
+	const plan = planSchedule(profile.sync.script, info.cronTimeZone, profile.sync.timezone, Date.now());
+	if (info.isUnraid) {
+		const dir = '/boot/config/plugins/user.scripts/scripts/jutsu_staging_sync';
+		const expression = plan.lines[0]!.expression;
+		const body = `#!/bin/bash\n#description=Nightly production-to-staging sync (jutsu-ops)\n${plan.lines.length > 1 || plan.dstGuard ? plan.lines[0]!.command : profile.sync.script}\n`;
+		const script = sh`D=${dir}; J=/boot/config/plugins/user.scripts/schedule.json; E=${expression}
+command -v jq >/dev/null 2>&1 || { echo 'jq is missing' >&2; exit 3; }
+mkdir -p "$D" || exit 3
+cat > "$D/script" && chmod 755 "$D/script" || exit 3
+echo 'jutsu_staging_sync' > "$D/name"
+[ -s "$J" ] || echo '{}' > "$J"
+jq --arg k "$D/script" --arg e "$E" '.[$k] = {script: $k, frequency: "custom", id: "schedule-jutsu", custom: $e}' "$J" > "$J.tmp" && mv -f "$J.tmp" "$J" || exit 4
+C=/boot/config/plugins/user.scripts/customSchedule.cron
+touch "$C"; grep -vF "$D/script" "$C" > "$C.tmp"; echo "$E /usr/local/emhttp/plugins/user.scripts/startCustom.php $D/script > /dev/null 2>&1" >> "$C.tmp"; mv -f "$C.tmp" "$C"
+[ -x /usr/local/sbin/update_cron ] && /usr/local/sbin/update_cron
+echo ok`;
+		const result = await transport.exec(script, {signal, stdin: body});
+		if (result.code !== 0) throw new OpsError('remote', `Could not write the User Scripts schedule on the host (exit ${result.code}). The previous schedule was left as it was.`, {hint: result.stderr.trim().split('\n')[0] ?? ''});
+		return {source: 'user-scripts', plan, path: dir};
+	}
+	if (!info.crontabAvailable) throw new OpsError('missing-tool', 'crontab is not installed on the host; no schedule was written.', {hint: 'Install cron, or schedule the script with the host\'s own scheduler.'});
+	const text = rewriteCrontab(info.crontab ?? '', profile.sync.script, plan);
+	const result = await transport.exec(['crontab', '-'], {signal, stdin: text});
+	if (result.code !== 0) throw new OpsError('remote', `crontab refused the new schedule (exit ${result.code}). The previous crontab was left as it was.`, {hint: result.stderr.trim().split('\n')[0] ?? ''});
+	return {source: 'crontab', plan, path: 'crontab -l (root)'};
+}
