@@ -56,7 +56,7 @@ export function App({services, onQuit, initialScreen}: AppProps) {
 		<Box flexDirection="column">
 			<Header host={services.hostLabel} state={connection.state} latencyMs={connection.latencyMs} readOnly={services.readOnly} screen={screen.title} safetyFailed={safetyFailed === true} />
 			<EnvBand environment={focus.environment} container={focus.name} width={width} />
-			{help ? <HelpOverlay readOnly={services.readOnly} /> : <Component services={services} active={!help} width={width} height={height} onFocus={onFocus} onTyping={setTyping} />}
+			{help ? <HelpOverlay readOnly={services.readOnly} /> : <Component services={services} active={!help} width={width} height={height} onFocus={onFocus} onTyping={setTyping} focus={focus} navigate={setScreenId} />}
 			<Text dimColor>{SCREENS.map(s => `${s.key} ${s.title}`).join('  ')}  ? help  q quit</Text>
 		</Box>
 		</SafetyBadgeContext.Provider>

@@ -1,6 +1,9 @@
 import {render} from 'ink';
 import {listContainers} from './core/docker/containers.js';
 import {watchContainerEvents} from './core/docker/events.js';
+import {saveLines, streamLogs} from './core/docker/logs.js';
+import {checkUpdates} from './core/docker/registry.js';
+import {restartContainer, updateContainer} from './core/docker/update.js';
 import {runSafety, sessionInputs} from './core/safety/runner.js';
 import type {Session} from './core/session.js';
 import {App} from './app.js';
@@ -18,7 +21,19 @@ export function servicesFor(session: Session): AppServices {
 		onConnectionChange: listener => transport.onStateChange(state => listener(state)),
 		ping: signal => transport.ping(signal),
 		runSafety: (options, onUpdate, signal) => runSafety(sessionInputs(session), options, onUpdate, signal),
+		checkUpdates: (containers, signal) => checkUpdates(transport, profile, containers, {signal}),
+		streamLogs: (name, options, onLine, signal) => streamLogs(transport, name, onLine, {...options, signal}),
+		restartContainer: (name, confirm, signal) => restartContainer(session, name, {signal, confirm}),
+		updateContainer: (environment, options, signal) => updateContainer(session, environment, {signal, ...options}),
+		readAudit: limit => session.audit.read(limit),
+		auditFile: session.audit.file,
+		saveLog: (name, lines) => saveLines(logFileName(name), lines),
 	};
+}
+
+function logFileName(name: string): string {
+	const stamp = new Date().toISOString().replace(/[-:]/gu, '').replace(/\..*$/u, '').replace('T', '-');
+	return `${process.cwd()}/jutsu-ops-${name}-${stamp}.log`;
 }
 
 /** Connect first (so a host-key question is asked on a plain terminal), then hand the screen to Ink. */

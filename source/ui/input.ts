@@ -13,6 +13,9 @@ export function keyName(input: string, key: Key): string | undefined {
 	if (key.pageDown) return 'PageDown';
 	if (key.pageUp) return 'PageUp';
 	if (key.tab) return 'Tab';
+	if (key.leftArrow) return 'Left';
+	if (key.rightArrow) return 'Right';
+	if (input === ' ' && !key.ctrl && !key.meta) return 'Space';
 	if (input && !key.ctrl && !key.meta) return input;
 	return undefined;
 }

@@ -1,5 +1,9 @@
-import type {Profile} from '../core/config/schema.js';
+import type {AuditEntry} from '../core/audit/audit.js';
+import type {EnvironmentName, Profile} from '../core/config/schema.js';
 import type {Container} from '../core/docker/containers.js';
+import type {LogOptions} from '../core/docker/logs.js';
+import type {UpdateState} from '../core/docker/registry.js';
+import type {RestartResult, UpdateProgress, UpdateResult} from '../core/docker/update.js';
 import type {CheckState, SafetyOptions, SafetyReport} from '../core/safety/types.js';
 import type {ConnectionState} from '../core/transport/types.js';
 
@@ -19,4 +23,17 @@ export interface AppServices {
 	ping(signal: AbortSignal): Promise<number>;
 	/** Run the safety checks (core/safety); onUpdate sees each check start and finish. */
 	runSafety(options: SafetyOptions, onUpdate: (id: string, state: CheckState) => void, signal: AbortSignal): Promise<SafetyReport>;
+	// Containers in depth: registry update states, live logs, restart/update, audit
+	/** Registry digest vs running image for production and staging; never throws (unknown has a reason). */
+	checkUpdates(containers: Container[], signal: AbortSignal): Promise<Record<EnvironmentName, UpdateState>>;
+	/** Follow a container's log; onLine gets sanitised lines; resolves when the stream ends or the signal aborts. */
+	streamLogs(name: string, options: LogOptions, onLine: (line: string, stderr: boolean) => void, signal: AbortSignal): Promise<void>;
+	/** `confirm` must be the container's name for production. */
+	restartContainer(name: string, confirm: string | undefined, signal: AbortSignal): Promise<RestartResult>;
+	updateContainer(environment: EnvironmentName, options: {confirm?: string | undefined; onProgress?: (progress: UpdateProgress) => void}, signal: AbortSignal): Promise<UpdateResult>;
+	/** The last `limit` audit entries, oldest first. */
+	readAudit(limit: number): AuditEntry[];
+	auditFile?: string | undefined;
+	/** Write log lines to a file in the current directory; returns its path. */
+	saveLog(name: string, lines: string[]): Promise<string>;
 }

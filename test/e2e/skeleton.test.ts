@@ -166,7 +166,10 @@ describe('the TUI binary under tmux', () => {
 		expect(labProfile().host.port).toBe(2222);
 		const command = `${process.execPath} dist/cli.js --config ${profile}; echo $? > ${exitFile}`;
 		execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '30', '-e', `JUTSU_OPS_AUDIT_FILE=${join(tmp, 'audit-tui.jsonl')}`, command]);
-		const first = await screen(/jutsu-labs-staging/u);
+		// The Dashboard opens first; 3 is the Containers screen.
+		await screen(/jutsu-labs-staging/u);
+		execFileSync('tmux', ['send-keys', '-t', session, '3']);
+		const first = await screen(/jutsu-labs\s+production\s+latest\s+running/u);
 		expect(first).toMatch(/jutsu-labs\s+production\s+latest\s+running\s+healthy/u);
 		expect(first).toContain('PRODUCTION · jutsu-labs');
 		expect(first).toContain('connected');

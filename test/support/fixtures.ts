@@ -39,7 +39,13 @@ export const CONTAINERS: Container[] = [
 	container({name: 'plex', image: 'plex:latest', repository: 'plex', state: 'exited', health: 'none', revision: undefined}),
 ];
 
-export function fakeServices(overrides: Partial<AppServices> = {}): AppServices & {listCalls: number} {
+export const AUDIT_ENTRIES = [
+	{time: '2026-12-04T15:00:00.000Z', host: 'root@tower.local:22', kind: 'command' as const, command: "docker inspect --type container jutsu-labs", exitCode: 0, durationMs: 80, outcome: 'ok' as const},
+	{time: '2026-12-04T15:01:00.000Z', host: 'root@tower.local:22', kind: 'action' as const, action: 'update', detail: 'jutsu-labs-staging: updated 111 -> 222', durationMs: 5400, outcome: 'ok' as const},
+	{time: '2026-12-04T15:02:00.000Z', host: 'root@tower.local:22', kind: 'action' as const, action: 'rollback', detail: 'jutsu-labs-staging: rolled back because health 500', durationMs: 9000, outcome: 'ok' as const},
+];
+
+export function fakeServices(overrides: Partial<AppServices> = {}): AppServices & {listCalls: number; calls: string[]} {
 	const services = {
 		profile,
 		hostLabel: 'root@tower.local:22',
@@ -59,6 +65,37 @@ export function fakeServices(overrides: Partial<AppServices> = {}): AppServices 
 		async runSafety(options: SafetyOptions, onUpdate: (id: string, state: CheckState) => void, signal: AbortSignal): Promise<SafetyReport> {
 			const [{fakeInputs}, {runSafety}] = await Promise.all([import('./safety-fakes.js'), import('../../source/core/safety/runner.js')]);
 			return runSafety(fakeInputs(), {...options, restartSampleMs: 0}, onUpdate, signal);
+		},
+		// Containers in depth
+		calls: [] as string[],
+		async checkUpdates() {
+			return {
+				production: {state: 'up-to-date' as const, remoteDigest: `sha256:${'1'.repeat(64)}`, localDigests: [`sha256:${'1'.repeat(64)}`]},
+				staging: {state: 'update-available' as const, remoteDigest: `sha256:${'2'.repeat(64)}`, localDigests: [`sha256:${'3'.repeat(64)}`]},
+			};
+		},
+		async streamLogs(name: string, _options: unknown, onLine: (line: string, stderr: boolean) => void, signal: AbortSignal) {
+			services.calls.push(`logs ${name}`);
+			for (let i = 1; i <= 30; i++) onLine(`2026-12-04T15:00:${String(i).padStart(2, '0')}.000000000Z ${name} line ${i}${i === 7 ? ' ERROR database timeout' : ''}`, false);
+			await new Promise<void>(resolve => signal.addEventListener('abort', () => {
+				services.calls.push(`abort ${name}`);
+				resolve();
+			}, {once: true}));
+		},
+		async restartContainer(name: string, confirm: string | undefined) {
+			services.calls.push(`restart ${name} confirm=${confirm ?? ''}`);
+			return {container: name, status: 'running', durationMs: 1200};
+		},
+		async updateContainer(environment: 'production' | 'staging', options: {confirm?: string | undefined; onProgress?: (p: {step: 'pull'; message: string}) => void}) {
+			services.calls.push(`update ${environment} confirm=${options.confirm ?? ''}`);
+			options.onProgress?.({step: 'pull', message: 'pulling the tag on the host'});
+			return {outcome: 'updated' as const, environment, container: profile.environments[environment].container, image: 'ankugo/jutsu-labs:staging', method: 'recreate' as const,
+				fromImageId: 'sha256:aaa', toImageId: 'sha256:bbb', fromRevision: '0123456789', toRevision: 'abcdef0123', durationMs: 3000};
+		},
+		readAudit: () => AUDIT_ENTRIES.slice(),
+		async saveLog(name: string, lines: string[]) {
+			services.calls.push(`save ${name} ${lines.length}`);
+			return `/tmp/jutsu-ops-${name}.log`;
 		},
 		...overrides,
 	};

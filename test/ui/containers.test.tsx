@@ -7,7 +7,7 @@ import {fakeServices, tick} from '../support/fixtures.js';
 async function mount(overrides = {}) {
 	const onQuit = vi.fn();
 	const services = fakeServices(overrides);
-	const view = render(<App services={services} onQuit={onQuit} />);
+	const view = render(<App services={services} onQuit={onQuit} initialScreen="containers" />);
 	await tick(60);
 	return {...view, onQuit, services};
 }

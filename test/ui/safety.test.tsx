@@ -102,7 +102,7 @@ describe('Safety screen', () => {
 		};
 		const {lastFrame, stdin, unmount} = await mount(services);
 		expect(lastFrame()).toContain('SAFETY CHECK FAILED');
-		stdin.write('1');
+		stdin.write('3');
 		await tick(60);
 		expect(lastFrame()).toContain('SAFETY CHECK FAILED');
 		expect(lastFrame()).toContain('of 4 containers');

@@ -1,9 +1,15 @@
+import {AuditScreen} from './AuditScreen.js';
 import {ContainersScreen} from './ContainersScreen.js';
+import {DashboardScreen} from './DashboardScreen.js';
+import {LogsScreen} from './LogsScreen.js';
 import {SafetyScreen} from './SafetyScreen.js';
 import type {ScreenDef} from './types.js';
 
 /** Screens as data: the digit keys, the help overlay and the header read this list. */
 export const SCREENS: readonly ScreenDef[] = [
-	{id: 'containers', key: '1', title: 'Containers', Component: ContainersScreen},
+	{id: 'dashboard', key: '1', title: 'Dashboard', Component: DashboardScreen},
 	{id: 'safety', key: '2', title: 'Safety', Component: SafetyScreen},
+	{id: 'containers', key: '3', title: 'Containers', Component: ContainersScreen},
+	{id: 'logs', key: '4', title: 'Logs', Component: LogsScreen},
+	{id: 'audit', key: '8', title: 'Audit', Component: AuditScreen},
 ];

@@ -16,6 +16,10 @@ export interface ScreenProps {
 	onFocus: (focus: Focus) => void;
 	/** A screen that is taking text (a filter, a confirmation) says so, so global keys do not fire. */
 	onTyping: (typing: boolean) => void;
+	/** What the band showed when this screen opened (e.g. the container to show logs of). */
+	focus?: Focus;
+	/** Open another screen (e.g. Containers 'l' opens Logs on the selected container). */
+	navigate?: (screenId: string) => void;
 }
 
 export interface ScreenDef {
