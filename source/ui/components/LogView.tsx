@@ -2,7 +2,7 @@ import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import {type LogLine, splitTimestamp} from '../../core/docker/logs.js';
 import type {RingBuffer} from '../../core/ring-buffer.js';
-import {actionFor} from '../input.js';
+import {actionFor, splitKeys} from '../input.js';
 
 export interface VisibleLine {
 	seq: number;
@@ -146,6 +146,20 @@ export function LogView({name, buffer, status, error, width, height, active, onT
 			else if (input && !key.ctrl && !key.meta) setDraft(d => (d + input).slice(0, 200));
 			return;
 		}
+		const keys = splitKeys(input, key);
+		for (let i = 0; i < keys.length; i++) {
+			const [char, k] = keys[i]!;
+			if (actionFor(char, k, ['logs']) === 'search') {
+				// Text typed right after / in the same chunk belongs to the search.
+				setDraft(keys.slice(i + 1).map(([c]) => c).join(''));
+				setEditing(true);
+				return;
+			}
+			handleKey(char, k);
+		}
+	}, {isActive: active});
+
+	function handleKey(input: string, key: Parameters<typeof actionFor>[1]) {
 		switch (actionFor(input, key, ['logs'])) {
 			case 'follow':
 				if (follow) pauseAt(bottom);
@@ -167,10 +181,6 @@ export function LogView({name, buffer, status, error, width, height, active, onT
 			}
 			case 'oldest': pauseAt(buffer.firstSeq + rows - 1); break;
 			case 'newest': setFollow(true); break;
-			case 'search':
-				setDraft(needle);
-				setEditing(true);
-				break;
 			case 'clear-search':
 				setNeedle('');
 				setMatch(undefined);
@@ -188,7 +198,7 @@ export function LogView({name, buffer, status, error, width, height, active, onT
 			}
 			default: break;
 		}
-	}, {isActive: active});
+	}
 
 	const matches = needle ? countMatches(buffer, needle) : 0;
 	const state = status === 'streaming' ? (follow ? 'FOLLOW' : 'PAUSED') : status === 'ended' ? 'ENDED' : status === 'error' ? 'ERROR' : '…';
