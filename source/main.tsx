@@ -86,6 +86,44 @@ addCommonOptions(program.command('sync').description('production-to-staging sync
 		}, controller.signal));
 	});
 
+addCommonOptions(program.command('logs').description('print a container\'s log (production, staging or a container name); -f follows until Ctrl-C')
+	.argument('<target>', 'production, staging or a container name'))
+	.option('-f, --follow', 'keep following new lines')
+	.option('-n, --tail <lines>', 'lines from the end to start with', '200')
+	.option('--no-timestamps', 'without docker\'s timestamps')
+	.action(async (target: string, options: CommonOptions & {follow?: boolean; tail: string; timestamps: boolean}) => {
+		const tail = Number(options.tail);
+		if (!Number.isInteger(tail) || tail < 0) {
+			process.stderr.write(`jutsu-ops: --tail must be a whole number, not "${options.tail}"\n`);
+			process.exit(2);
+		}
+		const {logsCommand} = await import('./commands/containers.js');
+		await run(options, session => logsCommand(session, target, {follow: Boolean(options.follow), tail, timestamps: options.timestamps}, controller.signal));
+	});
+
+addCommonOptions(program.command('update').description('pull the environment\'s tag and recreate its container, rolling back if it is not healthy; exit 1 when rolled back')
+	.argument('<env>', 'production or staging'))
+	.option('--confirm <container>', 'required for production: the production container\'s name')
+	.option('--health-timeout <seconds>', 'how long the new container has to answer its health endpoint', '90')
+	.option('--json', 'print the result as JSON')
+	.action(async (target: string, options: CommonOptions & {confirm?: string; healthTimeout: string}) => {
+		const healthTimeout = Number(options.healthTimeout);
+		if (!Number.isFinite(healthTimeout) || healthTimeout <= 0) {
+			process.stderr.write(`jutsu-ops: --health-timeout must be a positive number of seconds, not "${options.healthTimeout}"\n`);
+			process.exit(2);
+		}
+		const {updateCommand} = await import('./commands/containers.js');
+		await run(options, session => updateCommand(session, target, {confirm: options.confirm, healthTimeout, json: Boolean(options.json)}, controller.signal));
+	});
+
+addCommonOptions(program.command('restart').description('restart a container (production, staging or a name); production needs --confirm <name>')
+	.argument('<target>', 'production, staging or a container name'))
+	.option('--confirm <container>', 'required for production: the production container\'s name')
+	.action(async (target: string, options: CommonOptions & {confirm?: string}) => {
+		const {restartCommand} = await import('./commands/containers.js');
+		await run(options, session => restartCommand(session, target, {confirm: options.confirm}, controller.signal));
+	});
+
 addCommonOptions(program.command('trust').description('connect once and, after you confirm its fingerprint, record the host key'))
 	.action(async (options: CommonOptions) => {
 		await run(options, async session => {

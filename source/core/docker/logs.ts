@@ -1,5 +1,6 @@
 import {writeFile} from 'node:fs/promises';
 import {sanitizeLine} from '../ansi.js';
+import {OpsError} from '../errors.js';
 import {sh} from '../quote.js';
 import {LineSplitter, RingBuffer} from '../ring-buffer.js';
 import type {Transport} from '../transport/types.js';
@@ -50,6 +51,9 @@ export async function streamLogs(
 		out.flush();
 		err.flush();
 		if (result.code !== 0 && result.code !== null && !options.signal.aborted) {
+			if (/No such container/iu.test(errorText)) {
+				throw new OpsError('usage', `There is no container named ${name} on ${transport.label}.`, {untouched: 'Nothing was changed.', hint: 'See the names with `jutsu-ops status`.'});
+			}
 			throw dockerFailure(errorText, result.code, transport.label);
 		}
 	} catch (error) {

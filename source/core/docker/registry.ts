@@ -194,6 +194,30 @@ export async function hostDockerCredentials(transport: Transport, registryHost: 
 	return undefined;
 }
 
+export type RemoteDigest = {digest: string} | {reason: string};
+
+/** Ask the registry for an environment's tag digest; never throws (a failure is a reason, in words). */
+export async function fetchRemoteDigest(transport: Transport, profile: Profile, env: EnvironmentProfile, options: RegistryOptions = {}): Promise<RemoteDigest> {
+	try {
+		const digest = await fetchManifestDigest(profile, env.image, env.tag, {
+			credentials: registryHost => hostDockerCredentials(transport, registryHost, options.signal).catch(() => undefined),
+			...options,
+		});
+		return {digest};
+	} catch (error) {
+		const reason = error instanceof RegistryError ? error.message : `registry check failed: ${(error as Error)?.message ?? String(error)}`;
+		return {reason: scrubber.scrub(reason)};
+	}
+}
+
+/** The update state from a registry answer (or its failure) and the running container. Pure. */
+export function updateStateFrom(remote: RemoteDigest, env: EnvironmentProfile, container: Container | undefined): UpdateState {
+	if ('reason' in remote) {
+		return {state: 'unknown', reason: remote.reason, localDigests: container ? localDigests(container, parseImageRef(env.image).repository) : []};
+	}
+	return compareDigest(container, env.image, remote.digest);
+}
+
 /** The update state of one environment's container. Never throws: an unanswerable question is "unknown". */
 export async function checkUpdate(
 	transport: Transport,
@@ -202,16 +226,7 @@ export async function checkUpdate(
 	container: Container | undefined,
 	options: RegistryOptions = {},
 ): Promise<UpdateState> {
-	try {
-		const digest = await fetchManifestDigest(profile, env.image, env.tag, {
-			credentials: registryHost => hostDockerCredentials(transport, registryHost, options.signal).catch(() => undefined),
-			...options,
-		});
-		return compareDigest(container, env.image, digest);
-	} catch (error) {
-		const reason = error instanceof RegistryError ? error.message : `registry check failed: ${(error as Error)?.message ?? String(error)}`;
-		return {state: 'unknown', reason: scrubber.scrub(reason), localDigests: container ? localDigests(container, parseImageRef(env.image).repository) : []};
-	}
+	return updateStateFrom(await fetchRemoteDigest(transport, profile, env, options), env, container);
 }
 
 export async function checkUpdates(
