@@ -86,6 +86,22 @@ addCommonOptions(program.command('sync').description('production-to-staging sync
 		}, controller.signal));
 	});
 
+addCommonOptions(program.command('promote').description('promote a feature branch: merge into staging, wait for CI, update, verify; --to production continues through the gate to main and production')
+	.argument('[branch]', 'the feature branch (jutsu-ops promote --list shows them)'))
+	.option('--to <target>', 'staging | production')
+	.option('--dry-run', 'show every command each step would run; run nothing')
+	.option('--yes-i-know', 'needed for --to production (and a production --rollback): passes the production gate')
+	.option('--list', 'list the feature branches with ahead/behind against staging')
+	.option('--abort', 'give up the unfinished promotion (releases its lock; changes nothing else)')
+	.option('--rollback', 'put the environment whose verification failed back on its previous image')
+	.option('--ci-timeout <seconds>', 'how long to wait for CI to push each image (default 1200)', value => Number(value))
+	.option('--health-timeout <seconds>', 'how long an updated container has to become healthy (default 90)', value => Number(value))
+	.option('--json', 'JSON output for --list and --dry-run')
+	.action(async (branch: string | undefined, options: CommonOptions & {to?: string; dryRun?: boolean; yesIKnow?: boolean; list?: boolean; abort?: boolean; rollback?: boolean; ciTimeout?: number; healthTimeout?: number}) => {
+		const {promoteCommand} = await import('./commands/promote.js');
+		await run(options, session => promoteCommand(session, branch, options, controller.signal));
+	});
+
 addCommonOptions(program.command('logs').description('print a container\'s log (production, staging or a container name); -f follows until Ctrl-C')
 	.argument('<target>', 'production, staging or a container name'))
 	.option('-f, --follow', 'keep following new lines')
