@@ -12,6 +12,12 @@ set -euo pipefail
 if [ "${JUTSU_LAB_LOCKED:-}" != "$LAB" ]; then
   JUTSU_LAB_LOCKED="$LAB" exec flock -o -w 900 "$LAB.lock" bash "${BASH_SOURCE[0]}" "$@"
 fi
+# Close every descriptor inherited from the caller (e.g. a test runner's `flock` on /tmp/jutsu-e2e.lock):
+# a daemon started below would otherwise keep that lock held for as long as it lives.
+for fd_path in /proc/$$/fd/*; do
+  fd_num=${fd_path##*/}
+  if [ "$fd_num" -gt 2 ] 2>/dev/null && [ "$fd_num" != 255 ]; then eval "exec $fd_num>&-" 2>/dev/null || true; fi
+done
 
 PRODUCTION_ONLY="${JUTSU_LAB_PRODUCTION_ONLY:-0}"
 RECREATE=0
