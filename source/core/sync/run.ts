@@ -242,7 +242,7 @@ while :; do
   i=0; set -- ${args}
   while [ $# -gt 0 ]; do
     id=$1; f=$2; off=$3; shift 3
-    eval "cur=\${OFF_$id:-$off}"
+    eval "cur=\\\${OFF_$id:-$off}"
     size=$(stat -c %s "$f" 2>/dev/null || echo 0)
     if [ "$size" -lt "$cur" ]; then cur=0; fi
     if [ "$size" -gt "$cur" ]; then
@@ -289,11 +289,15 @@ done`;
 		};
 		try {
 			if (attempt > 0) options.onStatus?.('streaming');
-			await transport.exec(script, {signal: options.signal, timeoutMs: 0, pty: true, onStdout: onChunk, quiet: attempt > 0});
+			const result = await transport.exec(script, {signal: options.signal, timeoutMs: 0, pty: true, onStdout: onChunk, quiet: attempt > 0});
+			if (!end && result.code !== 0 && result.code !== null) {
+				throw new OpsError('remote', `Could not follow ${targets.map(t => t.path).join(' and ')} on ${transport.label} (exit ${result.code}).`, {hint: (result.stderr.trim().split('\n')[0] ?? '') || 'Check that stat, tail, head and base64 exist on the host.'});
+			}
 			if (end || !options.exitFile) {
 				for (const t of targets) emit(t.id, decoders.get(t.id)!.decoder.end(), true);
 				return end;
 			}
+			await sleep(200);
 		} catch (error) {
 			if (isOpsError(error) && error.kind === 'aborted') throw error;
 			if (options.signal?.aborted) throw new OpsError('aborted', 'Stopped watching.');
