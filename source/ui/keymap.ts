@@ -1,6 +1,6 @@
 /** Every key binding, as data: the help overlay and the readme are generated from this list. */
 export type KeyScope = 'global' | 'containers' | 'filter' | 'help' | 'safety'
-	| 'details' | 'confirm' | 'dashboard' | 'logs' | 'logs-screen' | 'search' | 'audit';
+	| 'details' | 'confirm' | 'dashboard' | 'logs' | 'logs-screen' | 'search' | 'audit' | 'promote';
 
 export interface KeyBinding {
 	keys: string[];
@@ -69,6 +69,14 @@ export const KEYMAP: readonly KeyBinding[] = [
 	{keys: ['k', 'Up'], action: 'up', description: 'previous check', scope: 'safety'},
 	{keys: ['r'], action: 'rerun', description: 'run the safety checks again', scope: 'safety'},
 	{keys: ['T'], action: 'probe-trading', description: 'run them with the live-trading refusal probe (asks first)', scope: 'safety', dangerous: true},
+	{keys: ['j', 'Down'], action: 'down', description: 'next feature branch', scope: 'promote'},
+	{keys: ['k', 'Up'], action: 'up', description: 'previous feature branch', scope: 'promote'},
+	{keys: ['d'], action: 'dry-run', description: 'dry run to staging: every command each step would run (nothing runs)', scope: 'promote'},
+	{keys: ['D'], action: 'dry-run-production', description: 'dry run through production', scope: 'promote'},
+	{keys: ['Enter'], action: 'promote-staging', description: 'promote the branch to staging: merge, wait for CI, update, verify', scope: 'promote', dangerous: true},
+	{keys: ['P'], action: 'promote-production', description: 'promote through staging to production (gate: type the container name)', scope: 'promote', dangerous: true},
+	{keys: ['b'], action: 'rollback', description: 'after a failed verification: back to the previous image', scope: 'promote', dangerous: true},
+	{keys: ['Esc'], action: 'back', description: 'back to the branch list (when nothing runs)', scope: 'promote'},
 ];
 
 export function visibleBindings(readOnly: boolean): KeyBinding[] {

@@ -3,6 +3,7 @@ import {parseProfile} from '../../source/core/config/load.js';
 import {SEED_PROFILE} from '../../source/core/config/schema.js';
 import {maskEnv} from '../../source/core/secrets.js';
 import type {CheckState, SafetyOptions, SafetyReport} from '../../source/core/safety/types.js';
+import {fakePromoteServices} from './promote-fakes.js';
 import type {AppServices} from '../../source/ui/services.js';
 
 export const profile = parseProfile(SEED_PROFILE, 'test');
@@ -97,6 +98,7 @@ export function fakeServices(overrides: Partial<AppServices> = {}): AppServices 
 			services.calls.push(`save ${name} ${lines.length}`);
 			return `/tmp/jutsu-ops-${name}.log`;
 		},
+		promote: fakePromoteServices(),
 		...overrides,
 	};
 	return services;

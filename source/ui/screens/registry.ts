@@ -2,6 +2,7 @@ import {AuditScreen} from './AuditScreen.js';
 import {ContainersScreen} from './ContainersScreen.js';
 import {DashboardScreen} from './DashboardScreen.js';
 import {LogsScreen} from './LogsScreen.js';
+import {PromoteScreen} from './PromoteScreen.js';
 import {SafetyScreen} from './SafetyScreen.js';
 import type {ScreenDef} from './types.js';
 
@@ -11,5 +12,6 @@ export const SCREENS: readonly ScreenDef[] = [
 	{id: 'safety', key: '2', title: 'Safety', Component: SafetyScreen},
 	{id: 'containers', key: '3', title: 'Containers', Component: ContainersScreen},
 	{id: 'logs', key: '4', title: 'Logs', Component: LogsScreen},
+	{id: 'promote', key: '6', title: 'Promote', Component: PromoteScreen},
 	{id: 'audit', key: '8', title: 'Audit', Component: AuditScreen},
 ];
