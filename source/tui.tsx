@@ -6,6 +6,7 @@ import {checkUpdates} from './core/docker/registry.js';
 import {restartContainer, updateContainer} from './core/docker/update.js';
 import {runSafety, sessionInputs} from './core/safety/runner.js';
 import type {Session} from './core/session.js';
+import {sessionSyncServices} from './core/sync/service.js';
 import {sessionPromoteServices} from './core/promote/service.js';
 import {App} from './app.js';
 import type {AppServices} from './ui/services.js';
@@ -29,6 +30,7 @@ export function servicesFor(session: Session): AppServices {
 		readAudit: limit => session.audit.read(limit),
 		auditFile: session.audit.file,
 		saveLog: (name, lines) => saveLines(logFileName(name), lines),
+		sync: sessionSyncServices(session),
 		promote: sessionPromoteServices(session),
 	};
 }

@@ -1,5 +1,5 @@
 /** Every key binding, as data: the help overlay and the readme are generated from this list. */
-export type KeyScope = 'global' | 'containers' | 'filter' | 'help' | 'safety'
+export type KeyScope = 'sync' | 'global' | 'containers' | 'filter' | 'help' | 'safety'
 	| 'details' | 'confirm' | 'dashboard' | 'logs' | 'logs-screen' | 'search' | 'audit' | 'promote';
 
 export interface KeyBinding {
@@ -77,6 +77,15 @@ export const KEYMAP: readonly KeyBinding[] = [
 	{keys: ['P'], action: 'promote-production', description: 'promote through staging to production (gate: type the container name)', scope: 'promote', dangerous: true},
 	{keys: ['b'], action: 'rollback', description: 'after a failed verification: back to the previous image', scope: 'promote', dangerous: true},
 	{keys: ['Esc'], action: 'back', description: 'back to the branch list (when nothing runs)', scope: 'promote'},
+	{keys: ['s'], action: 'run', description: 'run the sync script now (preflight first; streams live, verifies after)', scope: 'sync', dangerous: true},
+	{keys: ['R'], action: 'reattach', description: 'reattach to a sync run started by jutsu-ops that is still going', scope: 'sync'},
+	{keys: ['a'], action: 'attach', description: 'follow the sync log live (the 2 AM run, or one started elsewhere)', scope: 'sync'},
+	{keys: ['Esc', 'x'], action: 'stop', description: 'stop: the remote run is killed and its lock released (or stop following)', scope: 'sync'},
+	{keys: ['p'], action: 'preflight', description: 'preflight checklist (script, commands, lock, tables, cascades, schedule)', scope: 'sync'},
+	{keys: ['v'], action: 'verify', description: 'verify: synced tables equal in production and staging (read-only)', scope: 'sync'},
+	{keys: ['h'], action: 'history', description: 'history of past runs / back to the output', scope: 'sync'},
+	{keys: ['k', 'Up'], action: 'up', description: 'scroll back', scope: 'sync'},
+	{keys: ['j', 'Down'], action: 'down', description: 'scroll forward', scope: 'sync'},
 ];
 
 export function visibleBindings(readOnly: boolean): KeyBinding[] {

@@ -6,6 +6,7 @@ import type {UpdateState} from '../core/docker/registry.js';
 import type {RestartResult, UpdateProgress, UpdateResult} from '../core/docker/update.js';
 import type {CheckState, SafetyOptions, SafetyReport} from '../core/safety/types.js';
 import type {ConnectionState} from '../core/transport/types.js';
+import type {SyncServices} from '../core/sync/service.js';
 import type {PromoteServices} from '../core/promote/service.js';
 
 /**
@@ -37,6 +38,8 @@ export interface AppServices {
 	auditFile?: string | undefined;
 	/** Write log lines to a file in the current directory; returns its path. */
 	saveLog(name: string, lines: string[]): Promise<string>;
+	/** Production-to-staging sync: run live, attach, preflight, verify, history, schedule (core/sync). */
+	sync: SyncServices;
 	/** Promotion feature -> staging -> main (core/promote). */
 	promote: PromoteServices;
 }

@@ -5,6 +5,7 @@ import {maskEnv} from '../../source/core/secrets.js';
 import type {CheckState, SafetyOptions, SafetyReport} from '../../source/core/safety/types.js';
 import {fakePromoteServices} from './promote-fakes.js';
 import type {AppServices} from '../../source/ui/services.js';
+import {fakeSyncServices} from './sync-fakes.js';
 
 export const profile = parseProfile(SEED_PROFILE, 'test');
 
@@ -94,6 +95,7 @@ export function fakeServices(overrides: Partial<AppServices> = {}): AppServices 
 				fromImageId: 'sha256:aaa', toImageId: 'sha256:bbb', fromRevision: '0123456789', toRevision: 'abcdef0123', durationMs: 3000};
 		},
 		readAudit: () => AUDIT_ENTRIES.slice(),
+		sync: fakeSyncServices(),
 		async saveLog(name: string, lines: string[]) {
 			services.calls.push(`save ${name} ${lines.length}`);
 			return `/tmp/jutsu-ops-${name}.log`;

@@ -4,6 +4,7 @@ import {DashboardScreen} from './DashboardScreen.js';
 import {LogsScreen} from './LogsScreen.js';
 import {PromoteScreen} from './PromoteScreen.js';
 import {SafetyScreen} from './SafetyScreen.js';
+import {SyncScreen} from './SyncScreen.js';
 import type {ScreenDef} from './types.js';
 
 /** Screens as data: the digit keys, the help overlay and the header read this list. */
@@ -13,5 +14,6 @@ export const SCREENS: readonly ScreenDef[] = [
 	{id: 'containers', key: '3', title: 'Containers', Component: ContainersScreen},
 	{id: 'logs', key: '4', title: 'Logs', Component: LogsScreen},
 	{id: 'promote', key: '6', title: 'Promote', Component: PromoteScreen},
+	{id: 'sync', key: '5', title: 'Sync', Component: SyncScreen},
 	{id: 'audit', key: '8', title: 'Audit', Component: AuditScreen},
 ];
