@@ -313,6 +313,20 @@ export class SshTransport implements Transport {
 	}
 
 	async exec(command: RemoteCommand, options: ExecOptions = {}): Promise<ExecResult> {
+		try {
+			return await this.execOnce(command, options);
+		} catch (error) {
+			// The channel could not even be opened (the connection died just before): nothing ran, so one retry
+			// on the reconnected session is safe.
+			if (error instanceof NotStartedError && !options.signal?.aborted && !this.closing) {
+				await new Promise(resolve => setTimeout(resolve, 100));
+				return this.execOnce(command, options);
+			}
+			throw error;
+		}
+	}
+
+	private async execOnce(command: RemoteCommand, options: ExecOptions): Promise<ExecResult> {
 		const text = toShell(command);
 		const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs;
 		const started = Date.now();
@@ -365,7 +379,7 @@ export class SshTransport implements Transport {
 			const execOptions = options.pty ? {pty: {term: 'dumb', rows: 24, cols: 200}} : {};
 			client.exec(text, execOptions, (error, stream) => {
 				if (error) {
-					finish(new OpsError('connection', `Could not start a command on ${this.label}: ${error.message}. Nothing was run.`, {hint: 'The connection may have dropped; try again.'}));
+					finish(new NotStartedError(`Could not start a command on ${this.label}: ${error.message}. Nothing was run.`));
 					return;
 				}
 				channel = stream;
@@ -446,6 +460,12 @@ export class SshTransport implements Transport {
 			client.end();
 		});
 		this.setState('closed');
+	}
+}
+
+class NotStartedError extends OpsError {
+	constructor(message: string) {
+		super('connection', message, {hint: 'The connection may have dropped; try again.'});
 	}
 }
 
