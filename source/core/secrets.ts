@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto';
 
-export const DEFAULT_SECRET_PATTERNS = ['SECRET', 'PASSWORD', 'PASSWD', 'TOKEN', 'KEY', 'CREDENTIAL', 'PRIVATE'];
+// CLIENT_ID: an OAuth client id (Schwab's "App Key") is a credential too.
+export const DEFAULT_SECRET_PATTERNS = ['SECRET', 'PASSWORD', 'PASSWD', 'TOKEN', 'KEY', 'CREDENTIAL', 'PRIVATE', 'CLIENT_ID'];
 
 export const MASK = '••••••';
 

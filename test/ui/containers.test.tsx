@@ -8,7 +8,9 @@ async function mount(overrides = {}) {
 	const onQuit = vi.fn();
 	const services = fakeServices(overrides);
 	const view = render(<App services={services} onQuit={onQuit} initialScreen="containers" />);
-	await tick(60);
+	// Wait for the first listing and the band it sets (several renders since the screen also checks the registry).
+	for (let i = 0; i < 50 && !/PRODUCTION ·|docker is not installed/u.test(view.lastFrame() ?? ''); i++) await tick(20);
+	await tick(30);
 	return {...view, onQuit, services};
 }
 

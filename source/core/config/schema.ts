@@ -1,4 +1,5 @@
 import {z} from 'zod';
+import {DEFAULT_SECRET_PATTERNS} from '../secrets.js';
 
 const port = z.number().int().min(1).max(65_535);
 
@@ -66,7 +67,7 @@ export const profileSchema = z.object({
 		featurePrefix: z.string().min(1).default('feature/'),
 		origin: z.string().min(1).optional(),
 	}).strict().default({path: '.', remote: 'origin', featurePrefix: 'feature/'}),
-	secretPatterns: z.array(z.string().min(1)).default(['SECRET', 'PASSWORD', 'PASSWD', 'TOKEN', 'KEY', 'CREDENTIAL', 'PRIVATE']),
+	secretPatterns: z.array(z.string().min(1)).default([...DEFAULT_SECRET_PATTERNS]),
 	timeouts: z.object({
 		connectMs: z.number().int().positive().default(10_000),
 		commandMs: z.number().int().positive().default(30_000),
