@@ -174,7 +174,10 @@ async function mergeStaging(ctx: StepContext): Promise<string> {
 			untouched: `${staging} was not changed.`, hint: `Someone changed ${staging} meanwhile: merge it into ${journal.branch}, push, and promote again.`,
 		});
 	}
-	const commit = await repo.commitMerge(check.tree, head, feature, `Merge branch '${journal.branch}' into ${staging}\n\nPromoted with jutsu-ops (promotion ${journal.id}).`, ctx.signal);
+	// Like `git merge --log`: the merged commits' subjects in the body (so a "[skip ci]" among them reaches CI).
+	const landing = await repo.commitsToLand(head, feature, ctx.signal);
+	const log = landing.slice(0, 20).map(c => `* ${c.subject}`).join('\n') + (landing.length > 20 ? `\n* … ${landing.length - 20} more` : '');
+	const commit = await repo.commitMerge(check.tree, head, feature, `Merge branch '${journal.branch}' into ${staging}\n\n${log}\n\nPromoted with jutsu-ops (promotion ${journal.id}).`, ctx.signal);
 	ctx.progress(`pushing ${short(commit)} to ${repo.remote}/${staging}`);
 	await repo.pushCommit(commit, staging, head, ctx.signal);
 	journal.facts.stagingCommit = commit;
