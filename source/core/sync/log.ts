@@ -43,7 +43,8 @@ export function parseSyncLog(text: string, timeZone: string): SyncRun[] {
 		if (/^Starting staging sync/iu.test(message)) {
 			if (current && current.status === 'incomplete') {
 				current.status = 'failed';
-				current.error ??= 'the run stopped without logging completion';
+				current.error ??= current.tables.flatMap(t => t.output).find(l => /ERROR|FATAL|not found|denied|refused/iu.test(l))?.trim()
+					?? 'the run stopped without logging completion';
 			}
 			current = {startedAt: at, status: 'incomplete', tables: [], line: index};
 			table = undefined;
