@@ -26,7 +26,7 @@ describe('visibleWindow', () => {
 
 	it('counts wrapped rows, so a long line takes several', () => {
 		const long = buffer(['short', 'x'.repeat(100), 'end']);
-		const view = visibleWindow(long, {...base, follow: true, anchor: 0, wrap: true, width: 40});
+		const view = visibleWindow(long, {...base, rows: 4, follow: true, anchor: 0, wrap: true, width: 40});
 		expect(view.lines.map(l => l.line.text.length)).toEqual([100, 3]);
 	});
 });
