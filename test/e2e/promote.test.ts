@@ -261,6 +261,40 @@ describe('promote against the lab', () => {
 		expect(lockHeld()).toBe(false);
 	});
 
+	it('verification failing after a healthy update offers the rollback; --rollback puts staging back on the previous image', async () => {
+		const feature = featureBranch('feature/verify-fail', {'VERIFY.md': 'new\n'}, 'A change staging will fail to verify');
+		const before = served(8002).revision;
+		// A safety fault the update cannot fix: the 2 AM sync schedule disappears from the crontab.
+		const crontab = onHost('crontab -l');
+		onHost('crontab -l | grep -v sync_staging.sh | crontab -');
+		try {
+			const result = await promote(['feature/verify-fail', '--to', 'staging', '--ci-timeout', '60']);
+			expect(result.exitCode).toBe(1);
+			expect(result.stderr).toContain('Promotion failed at verify-staging');
+			expect(result.stderr).toMatch(/safety check(s)? failed for staging: Sync scheduled at 02:00/u);
+			expect(result.stderr).toContain(`Roll back to the previous image (revision ${before.slice(0, 12)}): jutsu-ops promote --rollback`);
+			const merged = originHead('staging');
+			expect(originContains('staging', feature)).toBe(true);
+			expect(served(8002).revision).toBe(merged);
+			expect(lockHeld()).toBe(false);
+		} finally {
+			writeFileSync(join(tmp, 'crontab'), crontab);
+			onHost(`crontab ${join(tmp, 'crontab')}`);
+		}
+		const rollback = await promote(['--rollback']);
+		expect(rollback.stderr).toBe('');
+		expect(rollback.exitCode).toBe(0);
+		expect(rollback.stdout).toContain('jutsu-labs-staging is back on the image it ran before the promotion.');
+		expect(served(8002)).toEqual({status: 'ok', revision: before});
+		expect(onHost('docker inspect --format "{{.Config.Image}} {{.State.Health.Status}}" jutsu-labs-staging').trim()).toMatch(/^127\.0\.0\.1:5000\/ankugo\/jutsu-labs:staging (healthy|starting)$/u);
+		expect(onHost('docker ps -a --format "{{.Names}}"')).not.toContain('jutsu-labs-staging-jutsu-failed');
+		expect(auditActions().some(a => a.action === 'promote.rollback' && a.outcome === 'ok')).toBe(true);
+		// Nothing is left to roll back.
+		const again = await promote(['--rollback']);
+		expect(again.exitCode).toBe(2);
+		expect(again.stderr).toContain('already rolled back');
+	});
+
 	it('a new image that never becomes healthy (BREAK_HEALTH) is rolled back: staging serves the previous revision, the promotion shows as failed', async () => {
 		featureBranch('feature/broken', {BREAK_HEALTH: 'yes\n'}, 'Break the health endpoint');
 		const before = served(8002).revision;
