@@ -21,6 +21,7 @@ export function App({services, onQuit, initialScreen}: AppProps) {
 	const {columns, rows} = useWindowSize();
 	const connection = useConnection(services);
 	const [help, setHelp] = useState(false);
+	const [helpOffset, setHelpOffset] = useState(0);
 	const [screenId, setScreenId] = useState(initialScreen ?? SCREENS[0]!.id);
 	const [focus, setFocus] = useState<Focus>({environment: undefined, name: undefined});
 	const [typing, setTyping] = useState(false);
@@ -40,7 +41,18 @@ export function App({services, onQuit, initialScreen}: AppProps) {
 			setHelp(false);
 			return;
 		}
-		if (action === 'help') setHelp(h => !h);
+		if (help && (input === 'j' || key.downArrow)) {
+			setHelpOffset(o => o + 1);
+			return;
+		}
+		if (help && (input === 'k' || key.upArrow)) {
+			setHelpOffset(o => Math.max(0, o - 1));
+			return;
+		}
+		if (action === 'help') {
+			setHelpOffset(0);
+			setHelp(h => !h);
+		}
 		else if (action === 'quit') onQuit(0);
 		else if (!help) {
 			const target = SCREENS.find(s => s.key === input);
@@ -56,8 +68,8 @@ export function App({services, onQuit, initialScreen}: AppProps) {
 		<Box flexDirection="column">
 			<Header host={services.hostLabel} state={connection.state} latencyMs={connection.latencyMs} readOnly={services.readOnly} screen={screen.title} safetyFailed={safetyFailed === true} />
 			<EnvBand environment={focus.environment} container={focus.name} width={width} />
-			{help ? <HelpOverlay readOnly={services.readOnly} /> : <Component services={services} active={!help} width={width} height={height} onFocus={onFocus} onTyping={setTyping} focus={focus} navigate={setScreenId} />}
-			<Text dimColor>{SCREENS.map(s => `${s.key} ${s.title}`).join('  ')}  ? help  q quit</Text>
+			{help ? <HelpOverlay readOnly={services.readOnly} scopes={screen.scopes} title={screen.title} height={height} offset={helpOffset} /> : <Component services={services} active={!help} width={width} height={height} onFocus={onFocus} onTyping={setTyping} focus={focus} navigate={setScreenId} />}
+			<Text dimColor>{[...SCREENS].sort((a, b) => a.key.localeCompare(b.key)).map(s => `${s.key} ${s.title}`).join('  ')}  ? help  q quit</Text>
 		</Box>
 		</SafetyBadgeContext.Provider>
 	);

@@ -76,14 +76,22 @@ describe('Containers screen', () => {
 		unmount();
 	});
 
-	it('shows help generated from the keymap with ? and hides it again', async () => {
+	it('shows help generated from the keymap with ? (global keys and this screen\'s), and hides it again', async () => {
 		const {lastFrame, stdin, unmount} = await mount();
 		stdin.write('?');
 		await tick();
-		const frame = lastFrame()!;
-		for (const binding of KEYMAP) expect(frame).toContain(binding.description);
+		let seen = '';
+		for (let i = 0; i < 40; i++) {
+			seen += lastFrame()!;
+			stdin.write('j');
+			await tick(20);
+		}
+		expect(seen).toContain('Keys on Containers');
+		for (const binding of KEYMAP.filter(b => b.scope === 'global' || b.scope === 'containers' || b.scope === 'filter')) expect(seen).toContain(binding.description);
+		expect(seen).not.toContain(KEYMAP.find(b => b.scope === 'sync')!.description);
 		stdin.write('?');
 		await tick();
+		expect(lastFrame()).not.toContain('Keys on Containers');
 		expect(lastFrame()).toContain('4 of 4 containers');
 		unmount();
 	});

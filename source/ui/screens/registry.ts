@@ -9,11 +9,11 @@ import type {ScreenDef} from './types.js';
 
 /** Screens as data: the digit keys, the help overlay and the header read this list. */
 export const SCREENS: readonly ScreenDef[] = [
-	{id: 'dashboard', key: '1', title: 'Dashboard', Component: DashboardScreen},
-	{id: 'safety', key: '2', title: 'Safety', Component: SafetyScreen},
-	{id: 'containers', key: '3', title: 'Containers', Component: ContainersScreen},
-	{id: 'logs', key: '4', title: 'Logs', Component: LogsScreen},
-	{id: 'promote', key: '6', title: 'Promote', Component: PromoteScreen},
-	{id: 'sync', key: '5', title: 'Sync', Component: SyncScreen},
-	{id: 'audit', key: '8', title: 'Audit', Component: AuditScreen},
+	{id: 'dashboard', key: '1', title: 'Dashboard', scopes: ['dashboard'], Component: DashboardScreen},
+	{id: 'safety', key: '2', title: 'Safety', scopes: ['safety'], Component: SafetyScreen},
+	{id: 'containers', key: '3', title: 'Containers', scopes: ['containers', 'filter', 'details', 'confirm'], Component: ContainersScreen},
+	{id: 'logs', key: '4', title: 'Logs', scopes: ['logs-screen', 'logs', 'search'], Component: LogsScreen},
+	{id: 'promote', key: '6', title: 'Promote', scopes: ['promote', 'confirm'], Component: PromoteScreen},
+	{id: 'sync', key: '5', title: 'Sync', scopes: ['sync', 'confirm'], Component: SyncScreen},
+	{id: 'audit', key: '8', title: 'Audit', scopes: ['audit'], Component: AuditScreen},
 ];

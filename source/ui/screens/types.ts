@@ -1,3 +1,4 @@
+import type {KeyScope} from '../keymap.js';
 import type {EnvironmentName} from '../../core/config/schema.js';
 import type {AppServices} from '../services.js';
 
@@ -27,5 +28,7 @@ export interface ScreenDef {
 	/** The digit that opens it (1-9). */
 	key: string;
 	title: string;
+	/** Keymap scopes active on this screen: the help overlay lists these after the global keys. */
+	scopes: readonly KeyScope[];
 	Component: (props: ScreenProps) => React.ReactNode;
 }
