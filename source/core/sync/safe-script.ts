@@ -254,9 +254,6 @@ export async function installSafeScript(transport: Transport, profile: Profile, 
 	const backup = `${path}.bak-${stamp}`;
 	const script = sh`P=${path}; B=${backup}
 mkdir -p "$(dirname "$P")" || exit 3
-if [ -f "$P" ]; then
-  if cmp -s - "$P" < /dev/stdin 2>/dev/null; then :; fi
-fi
 T="$P.jutsu-new.$$"
 cat > "$T" || exit 3
 if [ -f "$P" ] && cmp -s "$T" "$P"; then rm -f "$T"; chmod 755 "$P"; echo unchanged; exit 0; fi
