@@ -36,6 +36,7 @@ export function PromoteScreen({services, active, width, height, onFocus, onTypin
 	const [selected, setSelected] = useState(0);
 	const [now, setNow] = useState(Date.now());
 	const [confirmRollback, setConfirmRollback] = useState(false);
+	const [planTop, setPlanTop] = useState(0);
 	const production = services.profile.environments.production.container;
 	const staging = services.profile.environments.staging.container;
 	const clamped = Math.min(selected, Math.max(0, p.branches.length - 1));
@@ -67,7 +68,11 @@ export function PromoteScreen({services, active, width, height, onFocus, onTypin
 		for (const [char, k] of splitKeys(input, key)) {
 			const action = actionFor(char, k, ['promote', 'global'], services.readOnly);
 			if (p.plan) {
-				if (action === 'back') p.closePlan();
+				if (action === 'back') {
+					p.closePlan();
+					setPlanTop(0);
+				} else if (action === 'down') setPlanTop(t => t + 1);
+				else if (action === 'up') setPlanTop(t => Math.max(0, t - 1));
 				continue;
 			}
 			if (run) {
@@ -100,8 +105,8 @@ export function PromoteScreen({services, active, width, height, onFocus, onTypin
 		];
 		return (
 			<Box flexDirection="column">
-				{lines.slice(0, Math.max(3, height - 1)).map((l, i) => <Text key={i} wrap="truncate-end" bold={i === 0}>{l}</Text>)}
-				<Text dimColor>Esc back</Text>
+				{lines.slice(Math.min(planTop, Math.max(0, lines.length - 3)), Math.min(planTop, Math.max(0, lines.length - 3)) + Math.max(3, height - 1)).map((l, i) => <Text key={i} wrap="truncate-end" bold={l.startsWith('Dry run')}>{l}</Text>)}
+				<Text dimColor>j/k scroll · Esc back</Text>
 			</Box>
 		);
 	}
