@@ -741,9 +741,28 @@ EOF
                database: "jutsu_labs_staging", expect: {SCHWAB_ENABLED: "false", PAPER_TRADING_ONLY: "true", ENVIRONMENT: "staging"}}},
    app: {healthPath: "/api/health", environmentPath: "/api/status/environment", tradingStartPath: "/api/trading/start"},
    sync: {script: $script, log: $synclog, tables: ["market_data", "performance_snapshots"], schedule: "0 2 * * *", timezone: "America/New_York"},
-   repo: {path: ".", remote: "origin", featurePrefix: "feature/", origin: $origin}}' > "$LAB/profile.json"
+   repo: {path: ($lab + "/workspace/jutsu-labs"), remote: "origin", featurePrefix: "feature/", origin: $origin}}' > "$LAB/profile.json"
 }
 write_outputs
+
+# ---------------------------------------------------------------- the operator's checkout
+# A clone of the origin with one local feature branch, as on the operator's laptop (profile repo.path).
+workspace() {
+  local ws="$LAB/workspace/jutsu-labs"
+  if [ "$KEEP_STATE" = 1 ] && [ -d "$ws/.git" ]; then return 0; fi
+  rm -rf "$ws"
+  mkdir -p "$LAB/workspace"
+  git clone -q "$ORIGIN" "$ws"
+  git -C "$ws" config user.name "Lab Operator"
+  git -C "$ws" config user.email "operator@tower.local"
+  if git -C "$ws" rev-parse -q --verify origin/staging >/dev/null; then
+    git -C "$ws" checkout -q -b feature/demo-banner origin/staging
+    printf '\nDemo change: a banner line for the staging dashboard.\n' >> "$ws/README.md"
+    git -C "$ws" commit -q -am "feat: demo banner line"
+    git -C "$ws" checkout -q staging 2>/dev/null || git -C "$ws" checkout -q -b staging origin/staging
+  fi
+}
+workspace
 
 # ---------------------------------------------------------------- wait + verify
 wait_healthy() {
