@@ -176,6 +176,20 @@ describe('promotion state machine', () => {
 		expect(world.mutations).toEqual(['lock:acquired', 'lock:resumed', 'unlock']);
 	});
 
+	it('a failed promotion is over: running it again starts afresh (from preflight), and blocks no other branch', async () => {
+		const store = new JournalStore(tmp());
+		const failed = newJournal('lab@host', 'feature/x', 'staging');
+		failed.status = 'failed';
+		failed.steps[0]!.status = 'done';
+		failed.steps[1]!.status = 'failed';
+		store.save(failed);
+		const again = startOrResume(store, 'lab@host', 'feature/x', 'staging');
+		expect(again.resumed).toBe(false);
+		expect(again.journal.id).not.toBe(failed.id);
+		expect(again.journal.steps.every(s => s.status === 'pending')).toBe(true);
+		expect(startOrResume(store, 'lab@host', 'feature/other', 'staging').resumed).toBe(false);
+	});
+
 	it('simulated crash (journal left "running" by a dead process) resumes at the running step', async () => {
 		const world = fakeWorld();
 		const store = new JournalStore(tmp());

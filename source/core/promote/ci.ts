@@ -114,7 +114,7 @@ export async function waitForImage(
 		if (elapsed >= options.timeoutMs) {
 			throw new OpsError('timeout', `CI did not push ${what.image}:${what.tag} for ${what.commit.slice(0, 12)} within ${Math.round(options.timeoutMs / 1000)} s (${state}).`, {
 				untouched: 'The merge is pushed; no container was changed.',
-				hint: 'Check the CI run (a "[skip ci]" commit builds nothing); then resume with the same promote command, or abort it with `jutsu-ops promote --abort`.',
+				hint: 'Check the CI run (a "[skip ci]" commit builds nothing), then run the same promote command again: the merge is not repeated.',
 			});
 		}
 		await sleep(Math.min(interval, Math.max(0, options.timeoutMs - elapsed) + 10), options.signal);

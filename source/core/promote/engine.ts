@@ -15,8 +15,8 @@ export interface Started {
 }
 
 /**
- * Start a promotion, or pick up the unfinished one of this profile for the same branch. An unfinished promotion
- * of another branch is refused (resume or abort it first), unless it merely failed.
+ * Start a promotion, or pick up the unfinished (crashed or interrupted) one of this profile for the same branch.
+ * An unfinished promotion of another branch is refused: resume or abort it first.
  */
 export function startOrResume(store: JournalStore, profileKey: string, branch: string, target: PromotionTarget): Started {
 	const open = store.unfinished(profileKey);
@@ -30,17 +30,12 @@ export function startOrResume(store: JournalStore, profileKey: string, branch: s
 		delete open.reason;
 		return {journal: open, resumed: true};
 	}
-	if (open && open.status !== 'failed') {
+	if (open) {
 		const at = open.steps.find(s => s.status !== 'done')?.id ?? 'the end';
 		throw new OpsError('failure', `The promotion of ${open.branch} to ${open.target} is unfinished (${open.status} at ${at}).`, {
 			untouched: 'Nothing was changed.',
 			hint: `Resume it with \`jutsu-ops promote ${open.branch} --to ${open.target}\`, or give it up with \`jutsu-ops promote --abort\`.`,
 		});
-	}
-	if (open) {
-		open.status = 'aborted';
-		open.reason = [`superseded by a promotion of ${branch}`];
-		store.save(open);
 	}
 	return {journal: newJournal(profileKey, branch, target), resumed: false};
 }

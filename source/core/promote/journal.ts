@@ -93,9 +93,12 @@ export class JournalStore {
 			.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 	}
 
-	/** The newest promotion of this profile that did not finish (running, interrupted or failed). */
+	/**
+	 * The newest promotion of this profile that stopped part-way (crashed while running, or interrupted). A failed
+	 * promotion is over: running the command again starts afresh, and its steps skip what is already done.
+	 */
 	unfinished(profileKey: string): Journal | undefined {
-		return this.list().filter(j => j.profileKey === profileKey && (j.status === 'running' || j.status === 'interrupted' || j.status === 'failed')).at(-1);
+		return this.list().filter(j => j.profileKey === profileKey && (j.status === 'running' || j.status === 'interrupted')).at(-1);
 	}
 
 	/** The newest promotion of this profile, whatever its state. */
