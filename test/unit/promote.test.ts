@@ -388,3 +388,13 @@ describe('git repo (real git, local bare remote)', () => {
 		expect(await repo.dirtyFiles()).toEqual(['b.txt']);
 	});
 });
+
+describe('gh workflow run state (shown while waiting for CI when gh is usable)', () => {
+	it('reads gh run list JSON into one line', async () => {
+		const {describeGhRun} = await import('../../source/core/promote/world.js');
+		expect(describeGhRun('[{"status":"in_progress","conclusion":"","workflowName":"Build and Push Docker Image"}]')).toBe('CI: Build and Push Docker Image in_progress');
+		expect(describeGhRun('[{"status":"completed","conclusion":"failure","workflowName":"Build"}]')).toBe('CI: Build failure');
+		expect(describeGhRun('[]')).toBe('CI: no workflow run yet');
+		expect(describeGhRun('not json')).toBe('');
+	});
+});

@@ -16,6 +16,17 @@ import type {PromoteWorld} from './steps.js';
 /** Safety groups that verify each environment after its update. */
 export const VERIFY_GROUPS: Record<EnvironmentName, SafetyGroup[] | undefined> = {staging: undefined, production: ['production']};
 
+/** `gh run list --json status,conclusion,workflowName` -> "CI: docker-publish in_progress". */
+export function describeGhRun(json: string): string {
+	try {
+		const [run] = JSON.parse(json) as {status?: string; conclusion?: string; workflowName?: string}[];
+		if (!run) return 'CI: no workflow run yet';
+		return `CI: ${run.workflowName ?? 'workflow'} ${run.conclusion || run.status || 'unknown'}`;
+	} catch {
+		return '';
+	}
+}
+
 /** One unfinished promotion per profile and host. */
 export function profileKey(session: Pick<Session, 'profileName' | 'transport'>): string {
 	return `${session.profileName}@${session.transport.label}`;
@@ -67,12 +78,28 @@ export function sessionWorld(session: Session, options: {restartSampleMs?: numbe
 			const env = profile.environments[environment];
 			return tagImage(profile, env.image, env.tag, registryOptions(signal));
 		},
-		waitImage(environment, commit, opts) {
+		async waitImage(environment, commit, opts) {
 			const env = profile.environments[environment];
+			// With gh logged in on a GitHub remote, show the workflow run's state beside the registry's.
+			const url = await runner(['remote', 'get-url', profile.repo.remote], {signal: opts.signal});
+			const useGh = (await detectGh(url.code === 0 ? url.stdout.trim() : undefined, gh)).use;
+			let run = '';
+			let asked = 0;
+			const onProgress = (message: string) => {
+				if (useGh && Date.now() - asked > 10_000) {
+					asked = Date.now();
+					void gh.run(['run', 'list', '--branch', env.branch, '--commit', commit, '--limit', '1', '--json', 'status,conclusion,workflowName'])
+						.then(r => {
+							run = r.code === 0 ? describeGhRun(r.stdout) : '';
+						})
+						.catch(() => undefined);
+				}
+				opts.onProgress(run ? `${message} · ${run}` : message);
+			};
 			return waitForImage({
 				digest: () => fetchManifestDigest(profile, env.image, env.tag, registryOptions(opts.signal)),
 				revision: digest => tagRevision(profile, env.image, env.tag, digest, registryOptions(opts.signal)),
-			}, {image: env.image, tag: env.tag, commit}, {signal: opts.signal, timeoutMs: opts.timeoutMs, onProgress: opts.onProgress, intervalMs: Number(process.env.JUTSU_OPS_CI_POLL_MS ?? 2000)});
+			}, {image: env.image, tag: env.tag, commit}, {signal: opts.signal, timeoutMs: opts.timeoutMs, onProgress, intervalMs: Number(process.env.JUTSU_OPS_CI_POLL_MS ?? 2000)});
 		},
 		update: (environment, opts) => updateContainer(session, environment, opts),
 		async health(environment, signal) {
