@@ -81,7 +81,7 @@ fail() { log "Staging sync FAILED: $*"; echo "Staging sync FAILED: $*" >&2; exit
 mkdir -p "$(dirname "$LOG_FILE")" "$(dirname "$LOCK_FILE")"
 
 # One run at a time, shared with jutsu-ops (which may already hold the lock for us on fd 9).
-if ! [ -e "/proc/$/fd/9" ] || ! [ "/proc/$/fd/9" -ef "$LOCK_FILE" ]; then
+if ! [ -e "/proc/$$/fd/9" ] || ! [ "/proc/$$/fd/9" -ef "$LOCK_FILE" ]; then
     exec 9>>"$LOCK_FILE"
     OWN_LOCK=1
 else
