@@ -68,7 +68,7 @@ export function SyncScreen({services, active, width, height, onFocus}: ScreenPro
 		const rows = (sync.history ?? []).slice(scroll, scroll + bodyHeight);
 		body = (
 			<Box flexDirection="column">
-				<Text bold>{'started (' + zone + ')'.padEnd(8)}  status     duration  tables / rows</Text>
+				<Text bold>{`started (${zone})`}  status     duration  tables / rows</Text>
 				{sync.history === undefined ? <Text dimColor>reading the sync log…</Text> : null}
 				{sync.history?.length === 0 ? <Text dimColor>no runs in the sync log</Text> : null}
 				{rows.map(h => (
