@@ -51,6 +51,7 @@ describe('Promote screen', () => {
 		expect(frame.match(/✓/gu)?.length).toBe(5);
 		expect(frame).toContain('verify-staging ok');
 		expect(frame).not.toContain('Gate');
+		expect(frame).toContain('STAGING · jutsu-labs-staging');
 		unmount();
 	});
 
@@ -90,6 +91,7 @@ describe('Promote screen', () => {
 		expect(promote.calls).toContain('gate confirmed');
 		expect(promote.calls.indexOf('gate confirmed')).toBeLessThan(promote.calls.indexOf('done update-production'));
 		expect(frame).toContain('Promotion done: feature/risk-limits is in production.');
+		expect(frame).toContain('PRODUCTION · jutsu-labs');
 		expect(frame.match(/✓/gu)?.length).toBe(10);
 		unmount();
 	});

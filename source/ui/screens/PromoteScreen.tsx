@@ -47,7 +47,8 @@ export function PromoteScreen({services, active, width, height, onFocus, onTypin
 	const rollbackEnv = failedVerify?.id === 'verify-production' ? 'production' : 'staging';
 
 	useEffect(() => {
-		const envInFocus = run?.steps.find(s => s.status === 'running' || s.status === 'failed')?.id.endsWith('production') || gate ? 'production' : 'staging';
+		// Production is in focus from the gate on (the gate itself, and every production step that has begun).
+		const envInFocus = gate || run?.steps.some(s => (s.id === 'gate' || s.id.endsWith('-main') || s.id.endsWith('-production')) && s.status !== 'pending' && !(s.id === 'gate' && s.status === 'failed')) ? 'production' : 'staging';
 		onFocus({environment: envInFocus, name: envInFocus === 'production' ? production : staging});
 	}, [run, gate, onFocus, production, staging]);
 	useEffect(() => {
