@@ -36,6 +36,8 @@ const sshArgs = ['-F', 'none', '-i', join(LAB, 'ssh/id_ed25519'), '-o', `UserKno
 const baselineLines = Number(execFileSync('bash', ['-c', `timeout ${SECONDS} ssh ${sshArgs.map(a => `'${a}'`).join(' ')} docker logs -f --tail 0 ${NAME} | wc -l`], {encoding: 'utf8'}).trim());
 const baselineRate = baselineLines / SECONDS;
 
+// Note: ssh2's native crypto binding must load under the Node that runs this (`npm rebuild ssh2`), or every
+// SSH packet is decrypted by a fresh JS Decipheriv: under a flood that, not the view, is most of the CPU.
 // 1b. The log view: the app's own services and LogsScreen, rendered by Ink into a test stdout.
 const dir = mkdtempSync(join(tmpdir(), 'jutsu-bench-logs-'));
 const profile = JSON.parse(execFileSync('cat', [join(LAB, 'profile.json')], {encoding: 'utf8'}));
@@ -81,7 +83,7 @@ const streaming = await keyLatency(view, 20);
 const t1 = performance.now();
 while (delivered < 1_000_000 && performance.now() - t1 < 300_000) await sleep(200);
 globalThis.gc?.();
-const rssAfter = process.memoryUsage().rss;
+const {rss: rssAfter, heapUsed} = process.memoryUsage();
 const frame = view.lastFrame() ?? '';
 const stats = /(\d+)\/(\d+) lines · dropped (\d+)/u.exec(frame);
 view.unmount();
@@ -92,6 +94,6 @@ const mb = n => (n / 1024 / 1024).toFixed(1);
 console.log(`ssh docker logs -f > /dev/null: ${Math.round(baselineRate).toLocaleString('en-US')} lines/s (baseline)`);
 console.log(`log view (ring buffer + 80 ms redraw): ${Math.round(viewRate).toLocaleString('en-US')} lines/s`);
 console.log(`ratio log view / baseline: ${(viewRate / baselineRate).toFixed(2)}`);
-console.log(`after ${delivered.toLocaleString('en-US')} lines: rss ${mb(rssAfter)} MB (before streaming ${mb(rssBefore)} MB, +${mb(rssAfter - rssBefore)} MB); buffer ${stats?.[1]}/${stats?.[2]} lines, dropped ${stats?.[3]}`);
+console.log(`after ${delivered.toLocaleString('en-US')} lines: rss ${mb(rssAfter)} MB (before streaming ${mb(rssBefore)} MB, +${mb(rssAfter - rssBefore)} MB), heap used ${mb(heapUsed)} MB; buffer ${stats?.[1]}/${stats?.[2]} lines, dropped ${stats?.[3]}`);
 console.log(`key-to-frame: idle median ${idle.median.toFixed(1)} ms p95 ${idle.p95.toFixed(1)} ms; streaming median ${streaming.median.toFixed(1)} ms p95 ${streaming.p95.toFixed(1)} ms; ratio streaming/idle ${(streaming.median / idle.median).toFixed(2)}`);
 process.exit(0);
