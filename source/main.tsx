@@ -69,6 +69,14 @@ addCommonOptions(program.command('verify').description('run the safety checks (s
 		await run(options, session => verifyCommand(session, {json: Boolean(options.json), group: options.group, probeTrading: Boolean(options.probeTrading)}, controller.signal));
 	});
 
+addCommonOptions(program.command('db').description('production and staging databases side by side: rows, sizes, sync coverage, last sync, schema differences (read-only); exit 1 when staging lacks part of production\'s schema'))
+	.option('--json', 'JSON output')
+	.option('--exact', 'count every row (and checksum) instead of the planner\'s estimates')
+	.action(async (options: CommonOptions & {exact?: boolean}) => {
+		const {dbCommand} = await import('./commands/db.js');
+		await run(options, session => dbCommand(session, {json: Boolean(options.json), exact: Boolean(options.exact)}, controller.signal));
+	});
+
 addCommonOptions(program.command('sync').description('production-to-staging sync: run|reattach|attach|verify|history|preflight|schedule|install-safe-script; exit 1 when the run or a check fails, 2 when it could not run')
 	.argument('<action>', 'run | reattach | attach | verify | history | preflight | schedule | install-safe-script'))
 	.option('--json', 'JSON output')

@@ -1,4 +1,5 @@
 import {render} from 'ink';
+import {inspectDatabases} from './core/db/inspect.js';
 import {listContainers} from './core/docker/containers.js';
 import {watchContainerEvents} from './core/docker/events.js';
 import {saveLines, streamLogs} from './core/docker/logs.js';
@@ -32,6 +33,7 @@ export function servicesFor(session: Session): AppServices {
 		saveLog: (name, lines) => saveLines(logFileName(name), lines),
 		sync: sessionSyncServices(session),
 		promote: sessionPromoteServices(session),
+		database: (options, signal) => inspectDatabases(transport, profile, {...options, signal}),
 	};
 }
 

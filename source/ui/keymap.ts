@@ -1,6 +1,6 @@
 /** Every key binding, as data: the help overlay and the readme are generated from this list. */
 export type KeyScope = 'sync' | 'global' | 'containers' | 'filter' | 'help' | 'safety'
-	| 'details' | 'confirm' | 'dashboard' | 'logs' | 'logs-screen' | 'search' | 'audit' | 'promote';
+	| 'details' | 'confirm' | 'dashboard' | 'logs' | 'logs-screen' | 'search' | 'audit' | 'promote' | 'database';
 
 export interface KeyBinding {
 	keys: string[];
@@ -86,6 +86,9 @@ export const KEYMAP: readonly KeyBinding[] = [
 	{keys: ['h'], action: 'history', description: 'history of past runs / back to the output', scope: 'sync'},
 	{keys: ['k', 'Up'], action: 'up', description: 'scroll back', scope: 'sync'},
 	{keys: ['j', 'Down'], action: 'down', description: 'scroll forward', scope: 'sync'},
+	{keys: ['e'], action: 'exact', description: 'count every row (and checksum) instead of the estimates', scope: 'database'},
+	{keys: ['j', 'Down'], action: 'down', description: 'scroll the schema differences down', scope: 'database'},
+	{keys: ['k', 'Up'], action: 'up', description: 'scroll the schema differences up', scope: 'database'},
 ];
 
 export function visibleBindings(readOnly: boolean): KeyBinding[] {

@@ -1,3 +1,4 @@
+import type {DatabaseReport} from '../core/db/inspect.js';
 import type {AuditEntry} from '../core/audit/audit.js';
 import type {EnvironmentName, Profile} from '../core/config/schema.js';
 import type {Container} from '../core/docker/containers.js';
@@ -42,4 +43,6 @@ export interface AppServices {
 	sync: SyncServices;
 	/** Promotion feature -> staging -> main (core/promote). */
 	promote: PromoteServices;
+	/** Production and staging databases side by side, read-only (core/db/inspect). */
+	database(options: {exact: boolean}, signal: AbortSignal): Promise<DatabaseReport>;
 }

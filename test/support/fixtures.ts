@@ -6,6 +6,7 @@ import type {CheckState, SafetyOptions, SafetyReport} from '../../source/core/sa
 import {fakePromoteServices} from './promote-fakes.js';
 import type {AppServices} from '../../source/ui/services.js';
 import {fakeSyncServices} from './sync-fakes.js';
+import {fakeDatabaseReport} from './db-fakes.js';
 
 export const profile = parseProfile(SEED_PROFILE, 'test');
 
@@ -101,6 +102,10 @@ export function fakeServices(overrides: Partial<AppServices> = {}): AppServices 
 			return `/tmp/jutsu-ops-${name}.log`;
 		},
 		promote: fakePromoteServices(),
+		async database(options: {exact: boolean}) {
+			services.calls.push(`database exact=${options.exact}`);
+			return fakeDatabaseReport(options.exact);
+		},
 		...overrides,
 	};
 	return services;

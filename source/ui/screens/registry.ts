@@ -1,5 +1,6 @@
 import {AuditScreen} from './AuditScreen.js';
 import {ContainersScreen} from './ContainersScreen.js';
+import {DatabaseScreen} from './DatabaseScreen.js';
 import {DashboardScreen} from './DashboardScreen.js';
 import {LogsScreen} from './LogsScreen.js';
 import {PromoteScreen} from './PromoteScreen.js';
@@ -15,5 +16,6 @@ export const SCREENS: readonly ScreenDef[] = [
 	{id: 'logs', key: '4', title: 'Logs', scopes: ['logs-screen', 'logs', 'search'], Component: LogsScreen},
 	{id: 'promote', key: '6', title: 'Promote', scopes: ['promote', 'confirm'], Component: PromoteScreen},
 	{id: 'sync', key: '5', title: 'Sync', scopes: ['sync', 'confirm'], Component: SyncScreen},
+	{id: 'database', key: '7', title: 'Database', scopes: ['database'], Component: DatabaseScreen},
 	{id: 'audit', key: '8', title: 'Audit', scopes: ['audit'], Component: AuditScreen},
 ];
