@@ -157,8 +157,16 @@ addCommonOptions(program.command('trust').description('connect once and, after y
 		});
 	});
 
-addCommonOptions(program.command('init').description('write a profile interactively (seed defaults offered)'))
-	.action(async (options: CommonOptions) => {
+addCommonOptions(program.command('init').description('write a profile interactively (seed defaults offered); --discover proposes one from what the host runs'))
+	.option('--discover', 'connect (--host/--port/--user/--identity, or --config) and propose the profile from the containers, PostgreSQL, sync script and schedule found')
+	.option('--yes', '--discover: accept the proposal without asking')
+	.option('--print', '--discover: print the proposed profile as JSON; save nothing')
+	.action(async (options: CommonOptions & {discover?: boolean; yes?: boolean; print?: boolean}) => {
+		if (options.discover) {
+			const {discoverCommand} = await import('./commands/discover.js');
+			const {profile: name, ...connection} = options;
+			await run(connection, session => discoverCommand(session, {name: name ?? 'default', yes: Boolean(options.yes), print: Boolean(options.print)}, controller.signal));
+		}
 		const {initCommand} = await import('./commands/init.js');
 		applyColor(options);
 		try {
