@@ -7,9 +7,11 @@ import {execFileSync, spawn} from 'node:child_process';
 import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
-import {render} from 'ink-testing-library';
-import {createElement} from 'react';
 
+// Measure what the binary runs: React's production build (dist/cli.js sets the same default).
+process.env.NODE_ENV ??= 'production';
+const {render} = await import('ink-testing-library');
+const {createElement} = await import('react');
 const ROOT = resolve(import.meta.dirname, '..');
 const LAB = process.env.JUTSU_LAB_DIR ?? '/tmp/jutsu-lab';
 const {createSession} = await import(join(ROOT, 'dist/core/session.js'));
