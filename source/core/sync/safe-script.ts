@@ -91,9 +91,12 @@ if ! flock -n 9; then
     log "Starting staging sync"
     fail "another sync holds $LOCK_FILE"
 fi
+CLEANUP=:
+WATCHDOG=
+trap 'eval "$CLEANUP"; [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null' EXIT
 if [ "$OWN_LOCK" = 1 ]; then
     printf 'run=%s\\npid=%s\\nsince=%s\\nby=%s\\nscript=%s\\n' "script-$$" "$$" "$(( $(date +%s) * 1000 ))" "$(id -un)@$(hostname) (cron or shell)" "$0" > "$LOCK_FILE.holder"
-    trap 'rm -f "$LOCK_FILE.holder"' EXIT
+    CLEANUP="rm -f \"$LOCK_FILE.holder\""
 fi
 
 log "Starting staging sync"
@@ -121,6 +124,23 @@ elif command -v docker >/dev/null 2>&1; then
 else
     log "Syncing table: \${SYNC_TABLES[0]}"
     fail "neither psql nor docker is available on this host"
+fi
+
+# docker exec clients can hang forever when the container dies under them: a watchdog ends this script's
+# docker exec clients if the PostgreSQL container stops or restarts (its transaction is lost with it).
+if [ "$MODE" = docker ]; then
+    MAIN=$$
+    PG_STARTED=$(docker inspect --type container --format '{{.State.StartedAt}}' "$PG_CONTAINER" 2>/dev/null)
+    (
+        while sleep 1; do
+            s=$(timeout 10 docker inspect --type container --format '{{.State.Running}} {{.State.StartedAt}}' "$PG_CONTAINER" 2>/dev/null)
+            [ "$s" = "true $PG_STARTED" ] && continue
+            ps -eo pid=,ppid=,args= | awk -v root="$MAIN" '{ parent[$1] = $2; line[$1] = $0 }
+                END { for (p in parent) { q = p; n = 0; while ((q in parent) && q != root && n++ < 64) q = parent[q];
+                      if (q == root && line[p] ~ /^ *[0-9]+ +[0-9]+ +docker exec /) print p } }' | xargs -r kill -TERM 2>/dev/null
+        done
+    ) 9>&- &
+    WATCHDOG=$!
 fi
 
 # Stopped (Ctrl-C in jutsu-ops, kill): end the staging session so its open transaction rolls back.
