@@ -7,7 +7,8 @@ import {attachLog, runSyncLive, SyncWatch} from '../core/sync/live.js';
 import {runPreflight, type CheckResult} from '../core/sync/preflight.js';
 import {installSafeScript, previewSafeScript} from '../core/sync/safe-script.js';
 import {installSchedule, readSchedule, scheduleMeansTwoAm} from '../core/sync/schedule.js';
-import {openPair, verifySync, type VerifyReport} from '../core/sync/verify.js';
+import {lastSnapshot, openPair, verifySync, type VerifyReport} from '../core/sync/verify.js';
+import {syncPaths} from '../core/sync/run.js';
 
 export interface SyncCommandOptions {
 	json: boolean;
@@ -65,9 +66,14 @@ export async function syncCommand(session: Session, action: string, options: Syn
 		case 'verify': {
 			const pair = await openPair(transport, profile, signal);
 			try {
-				const report = await verifySync(pair, profile.sync.tables);
-				if (options.json) out(JSON.stringify(report, null, 2));
-				else printVerify(report);
+				// the other staging tables are compared with the snapshot taken before the last run jutsu-ops started
+				const last = await lastSnapshot(transport, syncPaths(profile).runs, signal);
+				const report = await verifySync(pair, profile.sync.tables, last?.snapshot);
+				if (options.json) out(JSON.stringify({...report, ...(last ? {snapshotOfRun: last.runId} : {})}, null, 2));
+				else {
+					if (last) out(dim(`other staging tables compared with the snapshot taken before run ${last.runId}`));
+					printVerify(report);
+				}
 				return report.ok ? 0 : 1;
 			} finally {
 				await pair.close();

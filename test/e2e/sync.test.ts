@@ -132,6 +132,13 @@ describe('sync against the lab', () => {
 		expect(psql('jutsu_labs_staging', 'SELECT count(*) FROM backtest_annotations')).toBe('4');
 		expect(sum('jutsu_labs_staging', 'market_data')).toBe(sum('jutsu_labs', 'market_data'));
 		expect(lockFree()).toBe(true);
+		// later, verify alone compares the other tables with the snapshot taken before that run
+		const verify = await cli(['sync', 'verify', '--json']);
+		expect(verify.exitCode).toBe(0);
+		const v = JSON.parse(verify.stdout);
+		expect(v.snapshotOfRun).toBe(report.runId);
+		expect(v.unchanged).toHaveLength(5);
+		expect(v.synced.every((x: {equal: boolean}) => x.equal)).toBe(true);
 	});
 
 	it('streams a run\'s lines as they are written; a second start is refused naming the holder; after the SSH connection is cut the run finishes on the host and the tool shows its end', async () => {

@@ -11,7 +11,7 @@ import type {Transport} from '../transport/types.js';
 import {parseSyncLog, type SyncRun} from './log.js';
 import {runPreflight, type PreflightReport} from './preflight.js';
 import {abortRun, findActiveRun, type RunEnd, startRun, type StartedRun, streamFiles, syncPaths} from './run.js';
-import {openPair, snapshotStaging, type StagingSnapshot, verifySync, type VerifyReport} from './verify.js';
+import {openPair, saveSnapshot, snapshotStaging, type StagingSnapshot, verifySync, type VerifyReport} from './verify.js';
 
 export type SyncPhase = 'idle' | 'preflight' | 'starting' | 'running' | 'reconnecting' | 'stopping' | 'verifying' | 'done' | 'failed' | 'attached';
 
@@ -135,6 +135,7 @@ export async function runSyncLive(transport: Transport, watch: SyncWatch, option
 		} else {
 			watch.run = await startRun(transport, profile, options.signal);
 		}
+		if (before && !options.reattach) await saveSnapshot(transport, syncPaths(profile).runs, watch.run.runId, before, options.signal).catch(() => undefined);
 		watch.setPhase('running');
 		const run = watch.run;
 		const targets = [

@@ -5,6 +5,7 @@
  */
 import type {Profile} from '../config/schema.js';
 import {countAndChecksum, type DbHandle, openDb, resolveDbPassword} from '../db/pg.js';
+import {sh} from '../quote.js';
 import type {Transport} from '../transport/types.js';
 
 export interface TableSum {
@@ -95,4 +96,22 @@ export async function verifySync(pair: DbPair, tables: readonly string[], before
 		}
 	}
 	return {ok: synced.every(s => s.equal) && unchanged.every(u => u.equal), synced, unchanged, durationMs: Date.now() - started};
+}
+
+/** Keep the pre-run snapshot on the host next to the run, so `sync verify` can compare later. */
+export async function saveSnapshot(transport: Transport, runsDir: string, runId: string, snapshot: StagingSnapshot, signal?: AbortSignal): Promise<void> {
+	await transport.exec(sh`cat > ${`${runsDir}/${runId}.before.json`}`, {signal, stdin: JSON.stringify(snapshot), quiet: true});
+}
+
+/** The snapshot taken before the most recent finished run started by jutsu-ops, if any. */
+export async function lastSnapshot(transport: Transport, runsDir: string, signal?: AbortSignal): Promise<{runId: string; snapshot: StagingSnapshot} | undefined> {
+	const result = await transport.exec(sh`D=${runsDir}
+for f in $(ls -1t "$D"/*.before.json 2>/dev/null); do r="\${f%.before.json}"; [ -s "$r.exit" ] || continue; echo "run=$(basename "$r")"; cat "$f"; exit 0; done`, {signal});
+	const m = /^run=(\S+)\n([^]*)$/u.exec(result.stdout);
+	if (!m) return undefined;
+	try {
+		return {runId: m[1]!, snapshot: JSON.parse(m[2]!) as StagingSnapshot};
+	} catch {
+		return undefined;
+	}
 }
