@@ -242,7 +242,12 @@ describe('the console under tmux', () => {
 		}
 		throw new Error(`screen never matched ${match}:\n${text}`);
 	}
-	const keys = (...k: string[]) => execFileSync('tmux', ['send-keys', '-t', session, ...k]);
+	// A screen that has just drawn may not be listening yet (Ink attaches input handlers after the frame):
+	// let it settle before each key, as a person would.
+	const keys = (...k: string[]) => {
+		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+		execFileSync('tmux', ['send-keys', '-t', session, ...k]);
+	};
 
 	it('Dashboard, details with masked env, logs and the audit screen show no secret value', async () => {
 		const command = `cd ${tmp} && ${process.execPath} ${join(ROOT, 'dist/cli.js')} --config ${labProfilePath()}`;

@@ -168,13 +168,16 @@ describe('the TUI binary under tmux', () => {
 		execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '30', '-e', `JUTSU_OPS_AUDIT_FILE=${join(tmp, 'audit-tui.jsonl')}`, command]);
 		// The Dashboard opens first; 3 is the Containers screen.
 		await screen(/jutsu-labs-staging/u);
+		await new Promise(resolve => setTimeout(resolve, 300));
 		execFileSync('tmux', ['send-keys', '-t', session, '3']);
 		const first = await screen(/jutsu-labs\s+production\s+latest\s+running/u);
 		expect(first).toMatch(/jutsu-labs\s+production\s+latest\s+running\s+healthy/u);
 		expect(first).toContain('PRODUCTION · jutsu-labs');
 		expect(first).toContain('connected');
+		await new Promise(resolve => setTimeout(resolve, 300));
 		execFileSync('tmux', ['send-keys', '-t', session, 'j']);
 		await screen(/STAGING · jutsu-labs-staging/u);
+		await new Promise(resolve => setTimeout(resolve, 300));
 		execFileSync('tmux', ['send-keys', '-t', session, '/', 'p', 'o', 's', 't']);
 		const filtered = await screen(/1 of \d+ containers/u);
 		expect(filtered).toContain('jutsu-postgres');
