@@ -40,7 +40,7 @@ if {
   echo "== checkout $sha ($ref)"
   git --git-dir="$repo" archive --format=tar "$sha" | tar -x -C "$ctx" &&
   echo "== docker build" &&
-  docker build --pull=false --label "org.opencontainers.image.revision=$sha" \
+  docker build --pull=false --force-rm --label "org.opencontainers.image.revision=$sha" \
     --build-arg "REVISION=$sha" -t "$ci_ref" "$ctx" &&
   echo "== docker push" &&
   docker push "$ci_ref"
