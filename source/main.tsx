@@ -77,6 +77,17 @@ addCommonOptions(program.command('db').description('production and staging datab
 		await run(options, session => dbCommand(session, {json: Boolean(options.json), exact: Boolean(options.exact)}, controller.signal));
 	});
 
+addCommonOptions(program.command('setup').description('set up staging from production, step by step (branch, CI, database, container, sync, safety checks); each step previewed, skipped when done, audited')
+	.argument('<target>', 'staging'))
+	.option('--dry-run', 'show each step and what it would run; change nothing')
+	.option('--yes', 'run every step without asking')
+	.option('--ci-timeout <seconds>', 'how long to wait for CI to push the staging image (default 600)', value => Number(value))
+	.option('--json', 'print the report as JSON')
+	.action(async (target: string, options: CommonOptions & {dryRun?: boolean; yes?: boolean; ciTimeout?: number}) => {
+		const {setupCommand} = await import('./commands/setup.js');
+		await run(options, session => setupCommand(session, target, {dryRun: Boolean(options.dryRun), yes: Boolean(options.yes), json: Boolean(options.json), ...(options.ciTimeout ? {ciTimeoutSeconds: options.ciTimeout} : {})}, controller.signal));
+	});
+
 addCommonOptions(program.command('sync').description('production-to-staging sync: run|reattach|attach|verify|history|preflight|schedule|install-safe-script; exit 1 when the run or a check fails, 2 when it could not run')
 	.argument('<action>', 'run | reattach | attach | verify | history | preflight | schedule | install-safe-script'))
 	.option('--json', 'JSON output')

@@ -1,5 +1,6 @@
 import {render} from 'ink';
 import {inspectDatabases} from './core/db/inspect.js';
+import {setupStaging} from './core/setup/staging.js';
 import {listContainers} from './core/docker/containers.js';
 import {watchContainerEvents} from './core/docker/events.js';
 import {saveLines, streamLogs} from './core/docker/logs.js';
@@ -34,6 +35,7 @@ export function servicesFor(session: Session): AppServices {
 		sync: sessionSyncServices(session),
 		promote: sessionPromoteServices(session),
 		database: (options, signal) => inspectDatabases(transport, profile, {...options, signal}),
+		setup: (options, listeners, signal) => setupStaging(session, {dryRun: options.dryRun, signal, ...listeners}),
 	};
 }
 

@@ -1,6 +1,6 @@
 /** Every key binding, as data: the help overlay and the readme are generated from this list. */
 export type KeyScope = 'sync' | 'global' | 'containers' | 'filter' | 'help' | 'safety'
-	| 'details' | 'confirm' | 'dashboard' | 'logs' | 'logs-screen' | 'search' | 'audit' | 'promote' | 'database';
+	| 'details' | 'confirm' | 'dashboard' | 'logs' | 'logs-screen' | 'search' | 'audit' | 'promote' | 'database' | 'setup';
 
 export interface KeyBinding {
 	keys: string[];
@@ -89,6 +89,8 @@ export const KEYMAP: readonly KeyBinding[] = [
 	{keys: ['e'], action: 'exact', description: 'count every row (and checksum) instead of the estimates', scope: 'database'},
 	{keys: ['j', 'Down'], action: 'down', description: 'scroll the schema differences down', scope: 'database'},
 	{keys: ['k', 'Up'], action: 'up', description: 'scroll the schema differences up', scope: 'database'},
+	{keys: ['d'], action: 'dry-run', description: 'inspect every step again: what is done, what each would run (nothing changes)', scope: 'setup'},
+	{keys: ['S'], action: 'run', description: 'run the steps to do (asks first; production is only read)', scope: 'setup', dangerous: true},
 ];
 
 export function visibleBindings(readOnly: boolean): KeyBinding[] {

@@ -1,4 +1,5 @@
 import type {DatabaseReport} from '../core/db/inspect.js';
+import type {SetupReport, StepReport} from '../core/setup/staging.js';
 import type {AuditEntry} from '../core/audit/audit.js';
 import type {EnvironmentName, Profile} from '../core/config/schema.js';
 import type {Container} from '../core/docker/containers.js';
@@ -45,4 +46,6 @@ export interface AppServices {
 	promote: PromoteServices;
 	/** Production and staging databases side by side, read-only (core/db/inspect). */
 	database(options: {exact: boolean}, signal: AbortSignal): Promise<DatabaseReport>;
+	/** Set up staging from production (core/setup): dry run or real; each step reported as it ends. */
+	setup(options: {dryRun: boolean}, listeners: {onStep?: (step: StepReport) => void; onProgress?: (message: string) => void}, signal: AbortSignal): Promise<SetupReport>;
 }

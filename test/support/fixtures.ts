@@ -7,6 +7,7 @@ import {fakePromoteServices} from './promote-fakes.js';
 import type {AppServices} from '../../source/ui/services.js';
 import {fakeSyncServices} from './sync-fakes.js';
 import {fakeDatabaseReport} from './db-fakes.js';
+import {fakeSetup} from './setup-fakes.js';
 
 export const profile = parseProfile(SEED_PROFILE, 'test');
 
@@ -106,6 +107,7 @@ export function fakeServices(overrides: Partial<AppServices> = {}): AppServices 
 			services.calls.push(`database exact=${options.exact}`);
 			return fakeDatabaseReport(options.exact);
 		},
+		setup: fakeSetup(),
 		...overrides,
 	};
 	return services;

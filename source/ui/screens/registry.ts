@@ -4,6 +4,7 @@ import {DatabaseScreen} from './DatabaseScreen.js';
 import {DashboardScreen} from './DashboardScreen.js';
 import {LogsScreen} from './LogsScreen.js';
 import {PromoteScreen} from './PromoteScreen.js';
+import {SetupScreen} from './SetupScreen.js';
 import {SafetyScreen} from './SafetyScreen.js';
 import {SyncScreen} from './SyncScreen.js';
 import type {ScreenDef} from './types.js';
@@ -18,4 +19,5 @@ export const SCREENS: readonly ScreenDef[] = [
 	{id: 'sync', key: '5', title: 'Sync', scopes: ['sync', 'confirm'], Component: SyncScreen},
 	{id: 'database', key: '7', title: 'Database', scopes: ['database'], Component: DatabaseScreen},
 	{id: 'audit', key: '8', title: 'Audit', scopes: ['audit'], Component: AuditScreen},
+	{id: 'setup', key: '9', title: 'Setup', scopes: ['setup'], Component: SetupScreen},
 ];
