@@ -2,8 +2,10 @@ import {execFileSync} from 'node:child_process';
 import {readFileSync, existsSync} from 'node:fs';
 import {createServer, type Server} from 'node:net';
 import {join} from 'node:path';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {cli, expectNoSecrets, LAB_DIR, labEnv, labProfile, onHost, ROOT} from '../support/lab.js';
+import {cli, expectNoSecrets, LAB_DIR, labEnv, labProfile, onHost, ROOT, tempProfile} from '../support/lab.js';
 
 /**
  * `jutsu-ops setup staging` against the lab started with production only (up.sh --production-only): a dry run
@@ -45,8 +47,13 @@ beforeAll(() => {
 	execFileSync('bash', [join(ROOT, 'test/lab/up.sh'), '--production-only'], {stdio: 'ignore', timeout: 170_000});
 }, 180_000);
 
+const tmp = mkdtempSync(join(tmpdir(), 'jutsu-e2e-setup-'));
+
 afterAll(() => {
 	blocker?.close();
+	for (const ref of onHost(`git --git-dir=${lab.repo.origin} for-each-ref --format='%(refname)' refs/heads/feature/`).split('\n').filter(Boolean)) onHost(`git --git-dir=${lab.repo.origin} update-ref -d ${ref}`);
+	rmSync('/tmp/jutsu-ops/promote.lock', {recursive: true, force: true});
+	rmSync(tmp, {recursive: true, force: true});
 	execFileSync('bash', [join(ROOT, 'test/lab/up.sh')], {stdio: 'ignore', timeout: 170_000});
 }, 180_000);
 
@@ -118,6 +125,24 @@ describe('setup staging on a host with only production', () => {
 		}
 		expect(hostState()).toBe(before);
 	});
+
+	it('then a promotion to staging works on the new staging', async () => {
+		const clone = join(tmp, 'clone');
+		const git = (...args: string[]) => execFileSync('git', ['-C', clone, ...args], {encoding: 'utf8', env: {...process.env, GIT_AUTHOR_NAME: 'Ana Dev', GIT_AUTHOR_EMAIL: 'ana@example.com', GIT_COMMITTER_NAME: 'Ana Dev', GIT_COMMITTER_EMAIL: 'ana@example.com'}}).trim();
+		execFileSync('git', ['clone', '-q', lab.repo.origin, clone]);
+		git('checkout', '-q', '-B', 'feature/after-setup', 'origin/staging');
+		execFileSync('bash', ['-c', `echo hello > ${join(clone, 'AFTER_SETUP.md')}`]);
+		git('add', '-A');
+		git('commit', '-q', '-m', 'Add a note after setup');
+		git('push', '-q', 'origin', 'feature/after-setup:feature/after-setup');
+		const profile = tempProfile(p => {
+			p.repo.path = clone;
+		});
+		const result = await cli(['promote', 'feature/after-setup', '--to', 'staging', '--ci-timeout', '60'], {config: profile, env: {JUTSU_OPS_STATE_DIR: join(tmp, 'state'), JUTSU_OPS_AUDIT_FILE: AUDIT, JUTSU_OPS_CI_POLL_MS: '500'}, timeoutMs: 200_000});
+		outputs.push(result.stdout, result.stderr);
+		expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+		expect(result.stdout).toContain('Promotion done: feature/after-setup is in staging.');
+	}, 240_000);
 
 	it('no secret value in any output or in the audit log, including the generated SECRET_KEY', () => {
 		const secret = onHost(`docker inspect --type container --format '{{range .Config.Env}}{{println .}}{{end}}' ${STAGING} | sed -n 's/^SECRET_KEY=//p'`).trim();
