@@ -53,6 +53,8 @@ afterAll(() => {
 	blocker?.close();
 	for (const ref of onHost(`git --git-dir=${lab.repo.origin} for-each-ref --format='%(refname)' refs/heads/feature/`).split('\n').filter(Boolean)) onHost(`git --git-dir=${lab.repo.origin} update-ref -d ${ref}`);
 	rmSync('/tmp/jutsu-ops/promote.lock', {recursive: true, force: true});
+	// the schedule setup installed (up.sh rewrites only its own crontab block)
+	onHost(`crontab -l 2>/dev/null | sed '/# jutsu-ops sync schedule BEGIN/,/# jutsu-ops sync schedule END/d' | crontab -`);
 	rmSync(tmp, {recursive: true, force: true});
 	execFileSync('bash', [join(ROOT, 'test/lab/up.sh')], {stdio: 'ignore', timeout: 170_000});
 }, 180_000);
