@@ -17,7 +17,19 @@ process.on('SIGINT', () => {
 	setTimeout(() => process.exit(130), 2000).unref();
 });
 
-async function run(options: CommonOptions, body: (session: Session) => Promise<number>): Promise<never> {
+/** Exit only after stdout and stderr have drained: a pipe would otherwise lose the end of long output. */
+async function exitAfterFlush(code: number): Promise<void> {
+	await Promise.all([process.stdout, process.stderr].map(stream => new Promise<void>(resolve => {
+		if (!stream.writableLength) {
+			resolve();
+			return;
+		}
+		stream.write('', () => resolve());
+	})));
+	process.exit(code);
+}
+
+async function run(options: CommonOptions, body: (session: Session) => Promise<number>): Promise<void> {
 	applyColor(options);
 	let code: number;
 	try {
@@ -33,7 +45,7 @@ async function run(options: CommonOptions, body: (session: Session) => Promise<n
 		}
 	}
 	await activeSession?.close().catch(() => undefined);
-	process.exit(interrupted ? 130 : code);
+	await exitAfterFlush(interrupted ? 130 : code);
 }
 
 const program = new Command('jutsu-ops')
@@ -182,10 +194,10 @@ addCommonOptions(program.command('init').description('write a profile interactiv
 		applyColor(options);
 		try {
 			await loadStoreModule();
-			process.exit(await initCommand(options));
+			await exitAfterFlush(await initCommand(options));
 		} catch (error) {
 			for (const line of describeError(error)) process.stderr.write(`jutsu-ops: ${line}\n`);
-			process.exit(isOpsError(error) ? error.exitCode : 1);
+			await exitAfterFlush(isOpsError(error) ? error.exitCode : 1);
 		}
 	});
 
@@ -194,8 +206,8 @@ try {
 } catch (error) {
 	if (error instanceof CommanderError) {
 		const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-		process.exit(ok ? 0 : 2);
+		await exitAfterFlush(ok ? 0 : 2);
 	}
 	for (const line of describeError(error)) process.stderr.write(`jutsu-ops: ${line}\n`);
-	process.exit(1);
+	await exitAfterFlush(1);
 }
