@@ -67,6 +67,13 @@ async function needContainer(ctx: SafetyContext, env: EnvironmentName): Promise<
 		return errorResult(error, 'Could not list containers');
 	}
 }
+async function needSchedule(ctx: SafetyContext): Promise<ScheduleInfo | CheckResult> {
+	try {
+		return await ctx.schedule();
+	} catch (error) {
+		return errorResult(error, 'Could not read the schedule');
+	}
+}
 const isResult = (v: unknown): v is CheckResult => typeof v === 'object' && v !== null && 'status' in v && 'detail' in v;
 
 // ---------------------------------------------------------------- git and CI
@@ -510,12 +517,8 @@ function scheduleChecks(profile: Profile): SafetyCheck[] {
 		{
 			id: 'schedule.time', group: 'schedule', title: `Sync scheduled at ${label} ${profile.sync.timezone}`,
 			async run(ctx) {
-				let info: ScheduleInfo;
-				try {
-					info = await ctx.schedule();
-				} catch (error) {
-					return errorResult(error, 'Could not read the schedule');
-				}
+				const info = await needSchedule(ctx);
+				if (isResult(info)) return info;
 				if (info.source === 'none') return fail(`Nothing schedules ${profile.sync.script} (crontab, User Scripts, plugin .cron files)${info.entries.length ? '; a disabled User Script names it' : ''}.`, `Schedule it: "${profile.sync.schedule}" in ${profile.sync.timezone} (seed Task 2.4).`);
 				const m = scheduleMatches(info, profile, ctx.now());
 				if (!m.ok) return fail(`Scheduled as ${describeSchedule(info)}: ${m.note}, not ${label} ${profile.sync.timezone}.`, `Set the expression so that it fires at ${label} ${profile.sync.timezone} in cron's zone (${info.cronTimeZone}).`);
@@ -527,12 +530,8 @@ function scheduleChecks(profile: Profile): SafetyCheck[] {
 		{
 			id: 'schedule.survives-reboot', group: 'schedule', title: 'The schedule survives a reboot (Unraid)',
 			async run(ctx) {
-				let info: ScheduleInfo;
-				try {
-					info = await ctx.schedule();
-				} catch (error) {
-					return errorResult(error, 'Could not read the schedule');
-				}
+				const info = await needSchedule(ctx);
+				if (isResult(info)) return info;
 				if (!info.isUnraid) return skip('Not an Unraid host (no /etc/unraid-version): only Unraid keeps its root filesystem, and so the crontab, in RAM.');
 				if (info.source === 'none') return fail('Nothing schedules the sync.', 'Add it in User Scripts (Settings > User Scripts) with a custom schedule.');
 				if (!info.survivesReboot) return fail(`Only ${info.path ?? info.source} schedules it: Unraid's root filesystem is in RAM, so the crontab is gone after a reboot.`, 'Add it in User Scripts or a /boot/config/plugins/*.cron file.');
