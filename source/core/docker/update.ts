@@ -260,7 +260,7 @@ export async function updateContainer(session: Session, environment: Environment
 	const name = env.container;
 	const ref = `${env.image}:${env.tag}`;
 	guardAction(session, environment, name, options.confirm, 'Update');
-	const progress = (step: UpdateProgress['step'], message: string) => options.onProgress?.({step, message});
+	const progress = reporter(options);
 	const healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
 	await session.transport.connect(options.signal);
 
@@ -283,6 +283,15 @@ export async function updateContainer(session: Session, environment: Environment
 		: updateByRecreate(session, environment, prepared, base, healthTimeoutMs, started, options);
 }
 
+function reporter(options: UpdateOptions): (step: UpdateProgress['step'], message: string) => void {
+	return (step, message) => options.onProgress?.({step, message});
+}
+
+/** `20261204T173000`: names the kept container or rollback tag. */
+function compactStamp(): string {
+	return new Date().toISOString().replace(/[-:]/gu, '').replace(/\..*$/u, '');
+}
+
 function short(id: string): string {
 	return id.replace(/^sha256:/u, '').slice(0, 12);
 }
@@ -298,8 +307,8 @@ async function updateByRecreate(
 ): Promise<UpdateResult> {
 	const env = session.profile.environments[environment];
 	const name = env.container;
-	const progress = (step: UpdateProgress['step'], message: string) => options.onProgress?.({step, message});
-	const stamp = new Date().toISOString().replace(/[-:]/gu, '').replace(/\..*$/u, '');
+	const progress = reporter(options);
+	const stamp = compactStamp();
 	const old = `${name}-jutsu-old-${stamp}`;
 
 	progress('stop-old', `keeping the old container as ${old} and stopping it`);
@@ -359,8 +368,8 @@ async function updateOnUnraid(
 ): Promise<UpdateResult> {
 	const env = session.profile.environments[environment];
 	const name = env.container;
-	const progress = (step: UpdateProgress['step'], message: string) => options.onProgress?.({step, message});
-	const stamp = new Date().toISOString().replace(/[-:]/gu, '').replace(/\..*$/u, '');
+	const progress = reporter(options);
+	const stamp = compactStamp();
 	const keepTag = `${env.image}:jutsu-rollback-${stamp}`;
 	// Keep the old config (mode 600, on the host only) and a tag on the old image, for a rollback.
 	const saved = await run(session, sh`umask 077
