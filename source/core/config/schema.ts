@@ -22,6 +22,8 @@ export const environmentSchema = z.object({
 	uiPort: port,
 	database: z.string().min(1),
 	expect: envVarsExpect.default({}),
+	/** The host this environment's container runs on, when it is not the profile's host. */
+	host: hostSchema.optional(),
 }).strict();
 
 export const profileSchema = z.object({
@@ -72,6 +74,10 @@ export const profileSchema = z.object({
 		connectMs: z.number().int().positive().default(10_000),
 		commandMs: z.number().int().positive().default(30_000),
 	}).strict().default({connectMs: 10_000, commandMs: 30_000}),
+	unraid: z.object({
+		/** dockerMan's user templates: a container with my-<name>.xml here is managed by Unraid's web UI. */
+		templatesDir: z.string().startsWith('/').default('/boot/config/plugins/dockerMan/templates-user'),
+	}).strict().default({templatesDir: '/boot/config/plugins/dockerMan/templates-user'}),
 	logs: z.object({
 		bufferLines: z.number().int().min(100).max(1_000_000).default(5000),
 	}).strict().default({bufferLines: 5000}),
@@ -81,6 +87,7 @@ export type Profile = z.infer<typeof profileSchema>;
 export type ProfileInput = z.input<typeof profileSchema>;
 export type EnvironmentName = 'production' | 'staging';
 export type EnvironmentProfile = z.infer<typeof environmentSchema>;
+export type HostProfile = z.infer<typeof hostSchema>;
 export const ENVIRONMENT_NAMES: readonly EnvironmentName[] = ['production', 'staging'];
 
 /** The seed's layout (staging-architecture.md), used when no profile exists yet. */

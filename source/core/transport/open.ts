@@ -1,5 +1,5 @@
 import type {AuditLog} from '../audit/audit.js';
-import type {Profile} from '../config/schema.js';
+import type {HostProfile, Profile} from '../config/schema.js';
 import {LocalTransport} from './local.js';
 import {resolveHost} from './resolve.js';
 import {type HostKeyPrompt, SshTransport} from './ssh.js';
@@ -13,12 +13,12 @@ export interface OpenOptions {
 }
 
 /** One transport per host: SSH, or bash on this machine when the host alias is `local`. */
-export function openTransport(profile: Profile, options: OpenOptions = {}): Transport {
-	if (profile.host.alias === 'local') {
+export function openTransport(profile: Profile, options: OpenOptions = {}, host: HostProfile = profile.host): Transport {
+	if (host.alias === 'local') {
 		return new LocalTransport({commandTimeoutMs: profile.timeouts.commandMs, audit: options.audit});
 	}
 	return new SshTransport({
-		host: resolveHost(profile.host),
+		host: resolveHost(host),
 		connectTimeoutMs: profile.timeouts.connectMs,
 		commandTimeoutMs: profile.timeouts.commandMs,
 		audit: options.audit,
