@@ -174,8 +174,11 @@ addCommonOptions(program.command('restart').description('restart a container (pr
 addCommonOptions(program.command('trust').description('connect once and, after you confirm its fingerprint, record the host key'))
 	.action(async (options: CommonOptions) => {
 		await run(options, async session => {
-			await session.transport.connect(controller.signal);
-			process.stdout.write(`Host key of ${session.transport.label} is trusted.\n`);
+			// Every host of the profile, one after the other (each asks its own question).
+			for (const {transport} of session.connections) {
+				await transport.connect(controller.signal);
+				process.stdout.write(`Host key of ${transport.label} is trusted.\n`);
+			}
 			return 0;
 		});
 	});

@@ -1,8 +1,7 @@
 import {render} from 'ink';
 import {inspectDatabases} from './core/db/inspect.js';
 import {setupStaging} from './core/setup/staging.js';
-import {listContainers} from './core/docker/containers.js';
-import {watchContainerEvents} from './core/docker/events.js';
+import {combinedState, connectAll, hostsLabel, listAllContainers, transportForContainer, watchAllContainerEvents} from './core/hosts.js';
 import {saveLines, streamLogs} from './core/docker/logs.js';
 import {checkUpdates} from './core/docker/registry.js';
 import {restartContainer, updateContainer} from './core/docker/update.js';
@@ -17,16 +16,22 @@ export function servicesFor(session: Session): AppServices {
 	const {transport, profile} = session;
 	return {
 		profile,
-		hostLabel: transport.label,
+		hostLabel: hostsLabel(session),
 		readOnly: session.readOnly,
-		listContainers: signal => listContainers(transport, profile, signal),
-		watchContainers: (onChange, signal) => watchContainerEvents(transport, onChange, signal),
-		connectionState: () => transport.state,
-		onConnectionChange: listener => transport.onStateChange(state => listener(state)),
-		ping: signal => transport.ping(signal),
+		listContainers: signal => listAllContainers(session, signal),
+		watchContainers: (onChange, signal) => watchAllContainerEvents(session, onChange, signal),
+		connectionState: () => combinedState(session),
+		onConnectionChange(listener) {
+			const offs = session.connections.map(c => c.transport.onStateChange(() => listener(combinedState(session))));
+			return () => {
+				for (const off of offs) off();
+			};
+		},
+		// The header's latency: the slowest host's round trip.
+		ping: async signal => Math.max(...await Promise.all(session.connections.map(c => c.transport.ping(signal)))),
 		runSafety: (options, onUpdate, signal) => runSafety(sessionInputs(session), options, onUpdate, signal),
-		checkUpdates: (containers, signal) => checkUpdates(transport, profile, containers, {signal}),
-		streamLogs: (name, options, onLine, signal) => streamLogs(transport, name, onLine, {...options, signal}),
+		checkUpdates: (containers, signal) => checkUpdates(environment => session.transportFor(environment), profile, containers, {signal}),
+		streamLogs: (name, options, onLine, signal) => streamLogs(transportForContainer(session, name), name, onLine, {...options, signal}),
 		restartContainer: (name, confirm, signal) => restartContainer(session, name, {signal, confirm}),
 		updateContainer: (environment, options, signal) => updateContainer(session, environment, {signal, ...options}),
 		readAudit: limit => session.audit.read(limit),
@@ -46,8 +51,8 @@ function logFileName(name: string): string {
 
 /** Connect first (so a host-key question is asked on a plain terminal), then hand the screen to Ink. */
 export async function runTui(session: Session, controller: AbortController): Promise<number> {
-	process.stderr.write(`Connecting to ${session.transport.label}…\n`);
-	await session.transport.connect(controller.signal);
+	process.stderr.write(`Connecting to ${hostsLabel(session)}…\n`);
+	for (const warning of await connectAll(session, controller.signal)) process.stderr.write(`warning: ${warning}\n`);
 	let code = 0;
 	const instance = render(<App services={servicesFor(session)} onQuit={c => {
 		code = c;

@@ -4,6 +4,7 @@ import {streamLogs} from '../core/docker/logs.js';
 import {restartContainer, updateContainer} from '../core/docker/update.js';
 import {OpsError} from '../core/errors.js';
 import type {Session} from '../core/session.js';
+import {locateContainer} from '../core/hosts.js';
 
 /** `production`, `staging`, or a container name (an environment's, or any other for logs/restart). */
 export function resolveTarget(profile: Profile, target: string): {environment: EnvironmentName | undefined; container: string} {
@@ -27,8 +28,9 @@ export interface LogsCommandOptions {
 /** Print a container's log (sanitised: no escape sequences reach the terminal); -f follows until Ctrl-C. */
 export async function logsCommand(session: Session, target: string, options: LogsCommandOptions, signal: AbortSignal): Promise<number> {
 	const {container} = resolveTarget(session.profile, target);
-	await session.transport.connect(signal);
-	await streamLogs(session.transport, container, (line, stderr) => {
+	const transport = await locateContainer(session, container, signal);
+	await transport.connect(signal);
+	await streamLogs(transport, container, (line, stderr) => {
 		(stderr ? process.stderr : process.stdout).write(`${line}\n`);
 	}, {signal, follow: options.follow, tail: options.tail, timestamps: options.timestamps, maxLineLength: 64 * 1024});
 	return 0;
@@ -61,6 +63,7 @@ export async function updateCommand(session: Session, target: string, options: U
 
 export async function restartCommand(session: Session, target: string, options: {confirm?: string | undefined}, signal: AbortSignal): Promise<number> {
 	const {container} = resolveTarget(session.profile, target);
+	await locateContainer(session, container, signal);
 	const result = await restartContainer(session, container, {signal, confirm: options.confirm});
 	process.stdout.write(`${green(`${container} restarted`)} (${result.status}, ${(result.durationMs / 1000).toFixed(1)} s)\n`);
 	return 0;

@@ -6,6 +6,7 @@ import {promotionSteps} from '../core/promote/steps.js';
 import type {Journal, PromotionTarget} from '../core/promote/types.js';
 import {profileKey, sessionWorld} from '../core/promote/world.js';
 import type {Session} from '../core/session.js';
+import {hostsLabel} from '../core/hosts.js';
 
 export interface PromoteOptions {
 	to?: string;
@@ -73,7 +74,7 @@ export async function promoteCommand(session: Session, branch: string | undefine
 			out(JSON.stringify(plan, null, 2));
 			return 0;
 		}
-		out(bold(`Dry run: promote ${branch} to ${target} on ${session.transport.label} (nothing is run)`));
+		out(bold(`Dry run: promote ${branch} to ${target} on ${hostsLabel(session)} (nothing is run)`));
 		for (const note of plan.notes) out(dim(`  · ${note}`));
 		plan.steps.forEach((s, i) => {
 			out('');
@@ -90,7 +91,7 @@ export async function promoteCommand(session: Session, branch: string | undefine
 	await session.transport.connect(signal);
 	const started = startOrResume(store, key, branch, target);
 	const journal = started.journal;
-	out(bold(`${started.resumed ? 'Resuming' : 'Promoting'} ${branch} to ${target} on ${session.transport.label} (promotion ${journal.id})`));
+	out(bold(`${started.resumed ? 'Resuming' : 'Promoting'} ${branch} to ${target} on ${hostsLabel(session)} (promotion ${journal.id})`));
 	const ids = journal.steps.map(s => s.id);
 	const titles = new Map(steps.map(s => [s.id, s.title]));
 	const begun = new Map<string, number>();

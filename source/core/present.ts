@@ -35,6 +35,7 @@ export interface ContainerRow {
 	uptime: string;
 	ports: string;
 	revision: string;
+	host: string;
 }
 
 export function containerRow(container: Container, now = Date.now()): ContainerRow {
@@ -48,6 +49,7 @@ export function containerRow(container: Container, now = Date.now()): ContainerR
 		uptime: formatDuration(uptimeSeconds(container, now)),
 		ports: formatPorts(container),
 		revision: shortRevision(container.revision),
+		host: container.host ?? '-',
 	};
 }
 
@@ -62,6 +64,13 @@ export const CONTAINER_COLUMNS: {key: keyof ContainerRow; title: string; width: 
 	{key: 'ports', title: 'PORTS', width: 24},
 ];
 
+/** The columns for these containers: a HOST column when they come from more than one host. */
+export function containerColumns(containers: readonly Container[]): typeof CONTAINER_COLUMNS {
+	if (!containers.some(c => c.host)) return CONTAINER_COLUMNS;
+	const at = CONTAINER_COLUMNS.findIndex(c => c.key === 'env') + 1;
+	return [...CONTAINER_COLUMNS.slice(0, at), {key: 'host', title: 'HOST', width: 20}, ...CONTAINER_COLUMNS.slice(at)];
+}
+
 export function fit(text: string, width: number): string {
 	if (text.length > width) return `${text.slice(0, Math.max(0, width - 1))}…`;
 	return text.padEnd(width);
@@ -69,10 +78,11 @@ export function fit(text: string, width: number): string {
 
 /** A plain-text table, for `status` without --json. */
 export function containerTable(containers: Container[], now = Date.now()): string {
-	const header = CONTAINER_COLUMNS.map(c => fit(c.title, c.width)).join(' ').trimEnd();
+	const columns = containerColumns(containers);
+	const header = columns.map(c => fit(c.title, c.width)).join(' ').trimEnd();
 	const rows = containers.map(c => {
 		const row = containerRow(c, now);
-		return CONTAINER_COLUMNS.map(col => fit(row[col.key], col.width)).join(' ').trimEnd();
+		return columns.map(col => fit(row[col.key], col.width)).join(' ').trimEnd();
 	});
 	return [header, ...rows].join('\n');
 }
@@ -95,5 +105,6 @@ export function containerJson(container: Container, now = Date.now()) {
 		uptimeSeconds: uptimeSeconds(container, now) ?? null,
 		restartCount: container.restartCount,
 		ports: container.ports,
+		...(container.host ? {host: container.host} : {}),
 	};
 }

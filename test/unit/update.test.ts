@@ -4,7 +4,7 @@ import {AuditLog} from '../../source/core/audit/audit.js';
 import {CREATE_BODY_JQ, createFromScript, guardAction, restartContainer, updateContainer} from '../../source/core/docker/update.js';
 import {OpsError} from '../../source/core/errors.js';
 import {type RemoteCommand, toShell} from '../../source/core/quote.js';
-import type {Session} from '../../source/core/session.js';
+import {sessionOver} from '../../source/core/session.js';
 import type {ExecOptions, ExecResult, Transport} from '../../source/core/transport/types.js';
 import {profile} from '../support/fixtures.js';
 
@@ -46,7 +46,7 @@ function fakeSession(options: {newImage?: string; health?: number; unraid?: bool
 	audit.record = entry => {
 		if (entry.kind === 'action') actions.push(entry);
 	};
-	const session = {profile, profileName: 't', profileSource: 't', transport, audit, readOnly: options.readOnly ?? false, close: async () => undefined} as Session;
+	const session = sessionOver(profile, [{transport, environments: ['production', 'staging'], main: true}], {profileName: 't', profileSource: 't', audit, readOnly: options.readOnly ?? false});
 	return {session, scripts, actions, setExists: (v: boolean) => (exists = v)};
 }
 

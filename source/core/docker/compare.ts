@@ -59,10 +59,11 @@ export interface SideBySideRow {
 
 function cells(container: Container | undefined, update: UpdateState | undefined, now: number): Record<string, string> {
 	if (!container) {
-		return {container: 'not found', state: '-', tag: '-', digest: '-', revision: '-', uptime: '-', restarts: '-', health: '-', ports: '-', update: updateLabel(update)};
+		return {container: 'not found', host: '-', state: '-', tag: '-', digest: '-', revision: '-', uptime: '-', restarts: '-', health: '-', ports: '-', update: updateLabel(update)};
 	}
 	return {
 		container: container.name,
+		host: container.host ?? '-',
 		state: container.state,
 		tag: container.tag || '-',
 		digest: shortDigest(runningDigest(container)),
@@ -96,5 +97,7 @@ export function sideBySide(
 ): SideBySideRow[] {
 	const a = cells(production, updates.production, now);
 	const b = cells(staging, updates.staging, now);
-	return ROWS.map(r => ({label: r.label, production: a[r.key]!, staging: b[r.key]!}));
+	// The host row only when the environments may run on different hosts (the profile names more than one).
+	const rows = production?.host || staging?.host ? [ROWS[0]!, {key: 'host', label: 'host'}, ...ROWS.slice(1)] : ROWS;
+	return rows.map(r => ({label: r.label, production: a[r.key]!, staging: b[r.key]!}));
 }

@@ -42,6 +42,8 @@ export interface Container {
 	/** Env with secret values masked at the source. */
 	env: EnvVar[];
 	environment: EnvironmentName | undefined;
+	/** The host it runs on (`user@host:port`), set when the profile names more than one host. */
+	host?: string;
 }
 
 const SEPARATOR = '---jutsu-ops-images---';

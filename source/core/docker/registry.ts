@@ -230,14 +230,15 @@ export async function checkUpdate(
 }
 
 export async function checkUpdates(
-	transport: Transport,
+	transportFor: (environment: EnvironmentName) => Transport,
 	profile: Profile,
 	containers: Container[],
 	options: RegistryOptions = {},
 ): Promise<Record<EnvironmentName, UpdateState>> {
 	const [production, staging] = await Promise.all((['production', 'staging'] as const).map(name => {
 		const env = profile.environments[name];
-		return checkUpdate(transport, profile, env, containers.find(c => c.name === env.container), options);
+		// Credentials for the registry come from the docker config of the host that pulls this environment's image.
+		return checkUpdate(transportFor(name), profile, env, containers.find(c => c.name === env.container && (c.environment === name || !c.host)), options);
 	}));
 	return {production: production!, staging: staging!};
 }

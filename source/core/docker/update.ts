@@ -5,6 +5,7 @@ import {type ShellScript, sh} from '../quote.js';
 import {scrubber} from '../secrets.js';
 import type {Session} from '../session.js';
 import {dockerFailure} from './containers.js';
+import {sessionForContainer, sessionOn} from '../hosts.js';
 
 /**
  * Restart and update (pull + recreate, with rollback) of a container. UI-free: the TUI, the CLI and the
@@ -254,7 +255,8 @@ function record(session: Session, action: string, detail: string, outcome: 'ok' 
  * Pull the environment's tag and move its container onto the new image, keeping the old container until the
  * new one is running and healthy; if it is not within the timeout, bring the old one back.
  */
-export async function updateContainer(session: Session, environment: EnvironmentName, options: UpdateOptions = {}): Promise<UpdateResult> {
+export async function updateContainer(all: Session, environment: EnvironmentName, options: UpdateOptions = {}): Promise<UpdateResult> {
+	const session = sessionOn(all, environment);
 	const started = Date.now();
 	const env = session.profile.environments[environment];
 	const name = env.container;
@@ -422,10 +424,11 @@ export interface RestartResult {
 
 /** `docker restart` with a grace period, then a check that it runs. */
 export async function restartContainer(
-	session: Session,
+	all: Session,
 	name: string,
 	options: {signal?: AbortSignal; confirm?: string} = {},
 ): Promise<RestartResult> {
+	const session = sessionForContainer(all, name);
 	const environment = session.profile.environments.production.container === name ? 'production'
 		: session.profile.environments.staging.container === name ? 'staging' : undefined;
 	guardAction(session, environment, name, options.confirm, 'Restart');

@@ -179,7 +179,7 @@ export async function planPromotion(world: PromoteWorld, steps: readonly Promote
 		const image = await world.tagImage(environment, signal).catch(() => undefined);
 		if (image) notes.push(`:${profile.environments[environment].tag} is ${image.digest.slice(7, 19)} (revision ${image.revision?.slice(0, 12) ?? 'none'})`);
 	}
-	const ctx: PlanContext = {profile, repoPath: repo.path, remote: repo.remote, branch, hostLabel: world.hostLabel, lockDir: world.lockDir, heads};
+	const ctx: PlanContext = {profile, repoPath: repo.path, remote: repo.remote, branch, hostLabel: world.hostLabel, ...(world.environmentHosts ? {environmentHosts: world.environmentHosts} : {}), lockDir: world.lockDir, heads};
 	const ids = stepsFor(target);
 	return {
 		branch, target, notes,

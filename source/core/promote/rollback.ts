@@ -2,6 +2,7 @@ import type {EnvironmentName} from '../config/schema.js';
 import {createFromScript, guardAction, waitHealthy} from '../docker/update.js';
 import {OpsError} from '../errors.js';
 import {sh} from '../quote.js';
+import {sessionOn} from '../hosts.js';
 import type {Session} from '../session.js';
 
 /**
@@ -11,11 +12,12 @@ import type {Session} from '../session.js';
  * image answers its health endpoint.
  */
 export async function rerunPreviousImage(
-	session: Session,
+	all: Session,
 	environment: EnvironmentName,
 	previousImageId: string,
 	options: {signal?: AbortSignal; confirm?: string; healthTimeoutMs?: number; onProgress?: (message: string) => void} = {},
 ): Promise<void> {
+	const session = sessionOn(all, environment);
 	const env = session.profile.environments[environment];
 	const name = env.container;
 	const ref = `${env.image}:${env.tag}`;

@@ -9,7 +9,10 @@ import type {GateReview, Journal, LockInfo, StepId} from './types.js';
 /** Everything the steps touch, so tests can replace the world. Built from a Session in world.ts. */
 export interface PromoteWorld {
 	profile: Profile;
+	/** The main host (the lock lives there). */
 	hostLabel: string;
+	/** Where each environment's container runs, when not on the main host. */
+	environmentHosts?: Partial<Record<EnvironmentName, string>>;
 	repo: GitRepo;
 	lockDir: string;
 	gh(signal?: AbortSignal): Promise<GhStatus>;
@@ -53,6 +56,7 @@ export interface PlanContext {
 	remote: string;
 	branch: string;
 	hostLabel: string;
+	environmentHosts?: Partial<Record<EnvironmentName, string>>;
 	lockDir: string;
 	/** Known heads (from ls-remote) for a readable plan; placeholders otherwise. */
 	heads: {feature?: string; staging?: string; main?: string};
@@ -72,8 +76,8 @@ function git(ctx: PlanContext, ...args: string[]): string {
 	return shellJoin(['git', '-C', ctx.repoPath, ...args]);
 }
 
-function onHost(ctx: PlanContext, command: string): string {
-	return `[${ctx.hostLabel}] ${command}`;
+function onHost(ctx: PlanContext, command: string, environment?: EnvironmentName): string {
+	return `[${(environment && ctx.environmentHosts?.[environment]) || ctx.hostLabel}] ${command}`;
 }
 
 function need<T>(value: T | undefined, what: string): T {
@@ -324,14 +328,14 @@ export function promotionSteps(profile: Profile): PromoteStep[] {
 	const updatePlan = (c: PlanContext, e: EnvironmentName) => {
 		const env = profile.environments[e];
 		return [
-			onHost(c, shellJoin(['docker', 'pull', `${env.image}:${env.tag}`])),
-			onHost(c, shellJoin(['docker', 'rename', env.container, `${env.container}-jutsu-old-<stamp>`]) + ' && docker stop …'),
-			onHost(c, `create ${env.container} from the old container's settings on ${env.image}:${env.tag} (Docker Engine API), docker start ${env.container}`),
-			onHost(c, `wait for health on :${env.apiPort}${profile.app.healthPath}; on failure: rename the old container back and start it`),
+			onHost(c, shellJoin(['docker', 'pull', `${env.image}:${env.tag}`]), e),
+			onHost(c, shellJoin(['docker', 'rename', env.container, `${env.container}-jutsu-old-<stamp>`]) + ' && docker stop …', e),
+			onHost(c, `create ${env.container} from the old container's settings on ${env.image}:${env.tag} (Docker Engine API), docker start ${env.container}`, e),
+			onHost(c, `wait for health on :${env.apiPort}${profile.app.healthPath}; on failure: rename the old container back and start it`, e),
 		];
 	};
 	const verifyPlan = (c: PlanContext, e: EnvironmentName) => [
-		onHost(c, shellJoin(['curl', '-sS', `http://127.0.0.1:${profile.environments[e].apiPort}${profile.app.healthPath}`]) + '  # expect status ok and the promoted revision'),
+		onHost(c, shellJoin(['curl', '-sS', `http://127.0.0.1:${profile.environments[e].apiPort}${profile.app.healthPath}`]) + '  # expect status ok and the promoted revision', e),
 		e === 'staging' ? 'jutsu-ops verify  # every safety check' : 'jutsu-ops verify --group production',
 	];
 	return [

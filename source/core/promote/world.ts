@@ -41,12 +41,16 @@ export function sessionWorld(session: Session, options: {restartSampleMs?: numbe
 	}));
 	const repo = new GitRepo(repoPath, profile.repo.remote, runner);
 	const lock = new PromoteLock(transport, lockDir());
-	const credentials = (host: string | undefined) => hostDockerCredentials(transport, host).catch(() => undefined);
-	const registryOptions = (signal?: AbortSignal) => ({signal, credentials});
+	// Registry credentials come from the docker config of the host that pulls the environment's image.
+	const registryOptions = (environment: EnvironmentName, signal?: AbortSignal) => ({
+		signal,
+		credentials: (host: string | undefined) => hostDockerCredentials(session.transportFor(environment), host).catch(() => undefined),
+	});
 	const gh = execaGhProbe(repoPath);
 	return {
 		profile,
 		hostLabel: transport.label,
+		...(session.connections.length > 1 ? {environmentHosts: {production: session.transportFor('production').label, staging: session.transportFor('staging').label}} : {}),
 		repo,
 		lockDir: lock.dir,
 		async gh(signal) {
@@ -76,7 +80,7 @@ export function sessionWorld(session: Session, options: {restartSampleMs?: numbe
 		},
 		tagImage(environment, signal) {
 			const env = profile.environments[environment];
-			return tagImage(profile, env.image, env.tag, registryOptions(signal));
+			return tagImage(profile, env.image, env.tag, registryOptions(environment, signal));
 		},
 		async waitImage(environment, commit, opts) {
 			const env = profile.environments[environment];
@@ -97,14 +101,14 @@ export function sessionWorld(session: Session, options: {restartSampleMs?: numbe
 				opts.onProgress(run ? `${message} · ${run}` : message);
 			};
 			return waitForImage({
-				digest: () => fetchManifestDigest(profile, env.image, env.tag, registryOptions(opts.signal)),
-				revision: digest => tagRevision(profile, env.image, env.tag, digest, registryOptions(opts.signal)),
+				digest: () => fetchManifestDigest(profile, env.image, env.tag, registryOptions(environment, opts.signal)),
+				revision: digest => tagRevision(profile, env.image, env.tag, digest, registryOptions(environment, opts.signal)),
 			}, {image: env.image, tag: env.tag, commit}, {signal: opts.signal, timeoutMs: opts.timeoutMs, onProgress, intervalMs: Number(process.env.JUTSU_OPS_CI_POLL_MS ?? 2000)});
 		},
 		update: (environment, opts) => updateContainer(session, environment, opts),
 		async health(environment, signal) {
 			const env = profile.environments[environment];
-			const probe = await httpOnHost(transport, env.apiPort, profile.app.healthPath, {signal, timeoutSeconds: 5});
+			const probe = await httpOnHost(session.transportFor(environment), env.apiPort, profile.app.healthPath, {signal, timeoutSeconds: 5});
 			return {status: probe.status, revision: jsonBody<{revision?: string}>(probe)?.revision, ...(probe.error ? {error: probe.error} : {})};
 		},
 		async safety(environment, signal) {

@@ -4,7 +4,7 @@ import {execa} from 'execa';
 import {httpOnHost} from '../app/probe.js';
 import type {EnvironmentName} from '../config/schema.js';
 import {listColumns, openDb, resolveDbPassword} from '../db/pg.js';
-import {listContainers} from '../docker/containers.js';
+import {listAllContainers, transportForContainer} from '../hosts.js';
 import {OpsError} from '../errors.js';
 import {sh} from '../quote.js';
 import {scrubber} from '../secrets.js';
@@ -13,21 +13,26 @@ import {readSchedule} from '../sync/schedule.js';
 import {errorResult, safetyChecks} from './checks.js';
 import type {CheckReport, CheckState, SafetyCheck, SafetyContext, SafetyInputs, SafetyOptions, SafetyReport, SafetySummary} from './types.js';
 
-/** The real inputs: the host over the session's one connection, PostgreSQL, and the local git repo. */
-export function sessionInputs(session: Pick<Session, 'profile' | 'transport'>): SafetyInputs {
+/** The real inputs: each environment's host over its one connection, PostgreSQL (main host), and the local git repo. */
+export function sessionInputs(session: Session): SafetyInputs {
 	const {profile, transport} = session;
+	// A port of an environment is probed on that environment's host; PostgreSQL, the sync log and schedule are on the main host.
+	const hostOfPort = (port: number) => {
+		const environment = (['production', 'staging'] as const).find(e => [profile.environments[e].apiPort, profile.environments[e].uiPort].includes(port));
+		return environment ? session.transportFor(environment) : transport;
+	};
 	const repoPath = resolve(profile.repo.path);
 	let password: Promise<string> | undefined;
 	return {
 		profile,
 		now: () => Date.now(),
-		listContainers: signal => listContainers(transport, profile, signal),
+		listContainers: signal => listAllContainers(session, signal),
 		async restartSample(name, signal) {
-			const r = await transport.exec(sh`docker inspect --type container --format '{{.RestartCount}} {{.State.Status}}' ${name}`, {signal});
+			const r = await transportForContainer(session, name).exec(sh`docker inspect --type container --format '{{.RestartCount}} {{.State.Status}}' ${name}`, {signal});
 			const m = /^(\d+)\s+(\S+)/u.exec(r.stdout.trim());
 			return r.code === 0 && m ? {restartCount: Number(m[1]), state: m[2]!} : undefined;
 		},
-		http: (port, path, method, signal) => httpOnHost(transport, port, path, {signal, method}),
+		http: (port, path, method, signal) => httpOnHost(hostOfPort(port), port, path, {signal, method}),
 		async columns(environment, signal) {
 			const database = profile.environments[environment].database;
 			password ??= resolveDbPassword(transport, profile, database, signal);
@@ -99,7 +104,7 @@ export function createContext(inputs: SafetyInputs, options: SafetyOptions, sign
 		signal,
 		now: () => inputs.now(),
 		containers: () => once('containers', () => inputs.listContainers(signal)),
-		container: async (environment: EnvironmentName) => (await ctx.containers()).find(c => c.name === inputs.profile.environments[environment].container),
+		container: async (environment: EnvironmentName) => (await ctx.containers()).find(c => c.environment === environment),
 		restartSample: name => once(`restart:${name}`, async () => {
 			await wait(options.restartSampleMs ?? 4000);
 			return inputs.restartSample(name, signal);

@@ -4,7 +4,8 @@
  * and what running it would do (the preview). Every step is audited; a failure stops with what was and was not done,
  * and a re-run continues from there (done steps are skipped).
  */
-import type {Profile} from '../config/schema.js';
+import type {EnvironmentName, Profile} from '../config/schema.js';
+import {sessionOn} from '../hosts.js';
 import {containerState, CREATE_BODY_JQ, waitHealthy} from '../docker/update.js';
 import {OpsError, describeError} from '../errors.js';
 import {gitRunner, type GitRunner} from '../git/repo.js';
@@ -44,8 +45,10 @@ export interface SetupStep {
 	run(ctx: SetupContext): Promise<string>;
 }
 
-async function exec(ctx: SetupContext, script: ShellScript | readonly string[], timeoutMs = 120_000) {
-	const r = await ctx.session.transport.exec(script, {signal: ctx.signal, timeoutMs});
+async function exec(ctx: SetupContext, script: ShellScript | readonly string[], timeoutMs = 120_000, on?: EnvironmentName, stdin?: string) {
+	// PostgreSQL, the sync script and its schedule are on the main host; a container on its environment's host.
+	const transport = on ? ctx.session.transportFor(on) : ctx.session.transport;
+	const r = await transport.exec(script, {signal: ctx.signal, timeoutMs, ...(stdin === undefined ? {} : {stdin})});
 	return {...r, stderr: scrubber.scrub(r.stderr)};
 }
 
@@ -183,7 +186,7 @@ export function stagingOverrides(profile: Profile): Record<string, string> {
 }
 
 /** One remote script: wait for the tag, pull, build the body from production's inspect, create, start. The SECRET_KEY is generated here and never leaves the host. */
-export function createStagingScript(profile: Profile, ciTimeoutSeconds: number): ShellScript {
+export function createStagingScript(profile: Profile, ciTimeoutSeconds: number, sourceOnStdin = false): ShellScript {
 	const {production, staging} = profile.environments;
 	const image = `${staging.image}:${staging.tag}`;
 	const over = JSON.stringify(stagingOverrides(profile));
@@ -195,10 +198,14 @@ until docker pull -q ${image} >/dev/null 2>&1; do
   [ "$(date +%s)" -lt "$deadline" ] || { echo "jutsu-ops: ${image} is not in the registry (CI has not pushed it)" >&2; exit 4; }
   sleep 2
 done
-src=$(docker inspect --type container ${production.container}) || { echo 'jutsu-ops: production container not found' >&2; exit 3; }
-oldimg=$(printf '%s' "$src" | jq -r '.[0].Image')
+${sourceOnStdin ? sh`# production runs on another host: its config (without its secret key and credentials) comes on stdin
+all=$(cat)
+src=$(printf '%s' "$all" | jq '.container') && [ "$src" != null ] || { echo 'jutsu-ops: production container not found' >&2; exit 3; }
+imgjson=$(printf '%s' "$all" | jq '.image')
+unset all` : sh`src=$(docker inspect --type container ${production.container}) || { echo 'jutsu-ops: production container not found' >&2; exit 3; }
+imgjson=$(docker image inspect "$(printf '%s' "$src" | jq -r '.[0].Image')" 2>/dev/null || echo '[]')`}
 secret=$(openssl rand -hex 32) || exit 5
-body=$( { printf '%s' "$src"; docker image inspect "$oldimg" 2>/dev/null || echo '[]'; } | jq -s --arg image ${image} ${CREATE_BODY_JQ} \\
+body=$( { printf '%s' "$src"; printf '%s' "$imgjson"; } | jq -s --arg image ${image} ${CREATE_BODY_JQ} \\
   | jq --arg image ${image} --arg secret "$secret" --argjson over ${over} --argjson api ${String(staging.apiPort)} --argjson ui ${String(staging.uiPort)} ${STAGING_BODY_JQ}) || exit 3
 unset secret
 printf '%s' "$body" | jq -r '(.HostConfig.Binds // [])[] | split(":")[0]' | while IFS= read -r d; do mkdir -p "$d"; done
@@ -210,12 +217,26 @@ docker start ${staging.container} >/dev/null || exit 8
 echo "$id"`;
 }
 
+/**
+ * Production's container and image config read on production's host, for a staging host elsewhere. Its SECRET_KEY
+ * and SCHWAB_* credentials are dropped on production's host, so they never travel; staging gets its own.
+ */
+async function productionSource(ctx: SetupContext): Promise<string> {
+	const {production} = ctx.profile.environments;
+	const r = await exec(ctx, sh`set -o pipefail
+src=$(docker inspect --type container ${production.container}) || { echo 'jutsu-ops: production container not found' >&2; exit 3; }
+img=$(docker image inspect "$(printf '%s' "$src" | jq -r '.[0].Image')" 2>/dev/null || echo '[]')
+printf '%s' "$src" | jq -c --argjson image "$img" '{container: map(.Config.Env |= ((. // []) | map(select(test("^(SECRET_KEY|SCHWAB_[A-Z_]*)=") and (test("^SCHWAB_ENABLED=") | not) | not)))), image: $image}'`, 60_000, 'production');
+	if (r.code !== 0) throw new OpsError('failure', `Reading ${production.container}'s config on ${ctx.session.transportFor('production').label} failed: ${firstLine(r.stderr)}`, {untouched: 'No container was created; production was not touched.'});
+	return r.stdout;
+}
+
 function containerStep(profile: Profile): SetupStep {
 	const {production, staging} = profile.environments;
 	return {
 		id: 'container', title: `Container ${staging.container} from ${production.container}'s config on :${staging.tag}`,
 		async inspect(ctx) {
-			const r = await exec(ctx, sh`docker inspect --type container -f '{{.State.Status}}' ${staging.container}`, 20_000);
+			const r = await exec(ctx, sh`docker inspect --type container -f '{{.State.Status}}' ${staging.container}`, 20_000, 'staging');
 			const overrides = Object.entries(stagingOverrides(profile)).map(([k, v]) => `${k}=${v}`).join(' ');
 			const preview = [
 				`docker pull ${staging.image}:${staging.tag} (waits for CI)`,
@@ -233,12 +254,14 @@ function containerStep(profile: Profile): SetupStep {
 			if (state.done) return state.detail;
 			let how: string;
 			if (/exists but is/u.test(state.detail)) {
-				const r = await exec(ctx, sh`docker start ${staging.container}`);
+				const r = await exec(ctx, sh`docker start ${staging.container}`, 120_000, 'staging');
 				if (r.code !== 0) throw new OpsError('failure', `docker start ${staging.container} failed: ${firstLine(r.stderr)}`, {untouched: 'The container exists (created, not running); production was not touched.', hint: 'Fix the cause (e.g. free the port), then run setup staging again.'});
 				how = `started the existing ${staging.container}`;
 			} else {
 				ctx.progress(`waiting for :${staging.tag} in the registry, then creating ${staging.container}`);
-				const r = await exec(ctx, createStagingScript(profile, Math.round(ctx.ciTimeoutMs / 1000)), ctx.ciTimeoutMs + 120_000);
+				const across = ctx.session.transportFor('staging') !== ctx.session.transportFor('production');
+				const source = across ? await productionSource(ctx) : undefined;
+				const r = await exec(ctx, createStagingScript(profile, Math.round(ctx.ciTimeoutMs / 1000), across), ctx.ciTimeoutMs + 120_000, 'staging', source);
 				if (r.code !== 0) {
 					const line = firstLine(r.stderr.split('\n').filter(l => l.startsWith('jutsu-ops:') || /Error|error/u.test(l)).join('\n') || r.stderr);
 					const created = r.code === 8;
@@ -249,11 +272,12 @@ function containerStep(profile: Profile): SetupStep {
 				}
 				how = `created ${staging.container} (${r.stdout.trim().slice(0, 12)})`;
 			}
-			const reason = await waitHealthy(ctx.session, staging.container, staging.apiPort, 90_000, ctx.signal, ctx.progress);
+			const onStaging = sessionOn(ctx.session, 'staging');
+			const reason = await waitHealthy(onStaging, staging.container, staging.apiPort, 90_000, ctx.signal, ctx.progress);
 			if (reason) throw new OpsError('failure', `${staging.container} is running but not healthy: ${reason}`, {hint: `docker logs ${staging.container}; production was not touched.`});
 			// the app answers before Docker's own healthcheck has passed once; the Safety checks read the latter
 			for (let i = 0; i < 30; i++) {
-				const state = await containerState(ctx.session, staging.container, ctx.signal);
+				const state = await containerState(onStaging, staging.container, ctx.signal);
 				if (state.health !== 'starting') break;
 				await new Promise(resolve => setTimeout(resolve, 1000));
 			}

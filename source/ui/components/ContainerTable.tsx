@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import type {Container} from '../../core/docker/containers.js';
-import {CONTAINER_COLUMNS, containerRow, fit} from '../../core/present.js';
+import {containerColumns, containerRow, fit} from '../../core/present.js';
 
 function healthColor(health: string): string | undefined {
 	if (health === 'healthy') return 'green';
@@ -13,16 +13,17 @@ export function ContainerTable({containers, selected, height}: {containers: Cont
 	const start = Math.max(0, Math.min(selected - Math.floor(height / 2), containers.length - height));
 	const visible = containers.slice(start, start + height);
 	const now = Date.now();
+	const columns = containerColumns(containers);
 	return (
 		<Box flexDirection="column">
-			<Text bold>{CONTAINER_COLUMNS.map(c => fit(c.title, c.width)).join(' ')}</Text>
+			<Text bold>{columns.map(c => fit(c.title, c.width)).join(' ')}</Text>
 			{visible.length === 0 ? <Text dimColor>no containers match</Text> : null}
 			{visible.map((container, i) => {
 				const row = containerRow(container, now);
 				const isSelected = start + i === selected;
 				return (
 					<Text key={container.id} inverse={isSelected} wrap="truncate">
-						{CONTAINER_COLUMNS.map((col, index) => {
+						{columns.map((col, index) => {
 							const cell = fit(row[col.key], col.width);
 							const color = col.key === 'health' ? healthColor(row.health)
 								: col.key === 'env' ? (row.env === 'production' ? 'red' : row.env === 'staging' ? 'yellow' : undefined)

@@ -33,6 +33,12 @@ export function useContainers(services: AppServices, intervalMs = 30_000): Conta
 			setLoading(false);
 		}, (error_: unknown) => {
 			if (controller.signal.aborted) return;
+			// One of two hosts did not answer: show the other's containers beside the reason.
+			const partial = (error_ as {containers?: Container[]} | undefined)?.containers;
+			if (Array.isArray(partial)) {
+				setContainers(partial);
+				setUpdatedAt(Date.now());
+			}
 			setError(describeError(error_).join(' '));
 			setLoading(false);
 		});

@@ -25,8 +25,8 @@ export function DashboardScreen({services, active, width, height, onFocus}: Scre
 	const [offset, setOffset] = useState(0);
 	const [onlyDiff, setOnlyDiff] = useState(false);
 	const envs = services.profile.environments;
-	const production = data.containers.find(c => c.name === envs.production.container);
-	const staging = data.containers.find(c => c.name === envs.staging.container);
+	const production = data.containers.find(c => c.environment === 'production');
+	const staging = data.containers.find(c => c.environment === 'staging');
 	const rows = sideBySide(production, staging, updates);
 	const diff = useMemo(() => envDiff(production?.env ?? [], staging?.env ?? []).filter(r => !onlyDiff || r.status !== 'same'), [production, staging, onlyDiff]);
 
