@@ -45,6 +45,6 @@ describe('setup staging', () => {
 	});
 
 	it('steps are data, in the issue\'s order, ending with the Safety checks', () => {
-		expect(setupSteps(profile).map(s => s.id)).toEqual(['branch', 'ci', 'database', 'container', 'sync', 'safety']);
+		expect(setupSteps(profile).map(s => s.id)).toEqual(['branch', 'ci', 'database', 'container', 'template', 'sync', 'safety']);
 	});
 });

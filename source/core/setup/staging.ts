@@ -18,6 +18,7 @@ import {runSyncLive, SyncWatch} from '../sync/live.js';
 import {installSafeScript, previewSafeScript} from '../sync/safe-script.js';
 import {installSchedule, readSchedule, scheduleMeansTwoAm} from '../sync/schedule.js';
 import {scrubber} from '../secrets.js';
+import {templateStep} from './template.js';
 
 export interface StepInspection {
 	done: boolean;
@@ -354,7 +355,7 @@ function safetyStep(): SetupStep {
 }
 
 export function setupSteps(profile: Profile): SetupStep[] {
-	return [branchStep(profile), workflowStep(profile), databaseStep(profile), containerStep(profile), syncStep(profile), safetyStep()];
+	return [branchStep(profile), workflowStep(profile), databaseStep(profile), containerStep(profile), templateStep(profile), syncStep(profile), safetyStep()];
 }
 
 // ------------------------------------------------------------ the runner
