@@ -48,12 +48,16 @@ export function sessionForContainer(session: Session, name: string): Session {
 
 /** Some hosts answered and some did not: the containers of those that did, and why the others did not. */
 export class PartialListError extends OpsError {
+	/** The environments whose host did not answer. */
+	readonly unreachable: EnvironmentName[];
+
 	constructor(readonly containers: Container[], readonly failures: {connection: HostConnection; error: unknown}[]) {
 		const first = failures[0]!;
 		const what = first.connection.environments.length > 0 ? ` (${first.connection.environments.join(' and ')})` : '';
 		super('connection', `${first.connection.transport.label}${what} did not answer: ${describeError(first.error)[0]}`, {
 			hint: `The containers of ${containers.length > 0 ? 'the other host are shown' : 'no host could be listed'}; nothing was changed.`,
 		});
+		this.unreachable = failures.flatMap(f => f.connection.environments);
 	}
 }
 

@@ -125,6 +125,7 @@ describe('a host per environment', () => {
 		expect(error).toBeInstanceOf(PartialListError);
 		const partial = error as PartialListError;
 		expect(partial.containers.map(c => c.name)).toEqual(['jutsu-labs', 'jutsu-postgres']);
+		expect(partial.unreachable).toEqual(['staging']);
 		expect(partial.toLines()[0]).toContain('root@tower-b:2223 (staging) did not answer');
 		// connecting: the main host is required, the other one only warns
 		const warnings = await connectAll(session);

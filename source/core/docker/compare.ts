@@ -57,9 +57,9 @@ export interface SideBySideRow {
 	staging: string;
 }
 
-function cells(container: Container | undefined, update: UpdateState | undefined, now: number): Record<string, string> {
+function cells(container: Container | undefined, update: UpdateState | undefined, now: number, missing = 'not found'): Record<string, string> {
 	if (!container) {
-		return {container: 'not found', host: '-', state: '-', tag: '-', digest: '-', revision: '-', uptime: '-', restarts: '-', health: '-', ports: '-', update: updateLabel(update)};
+		return {container: missing, host: '-', state: '-', tag: '-', digest: '-', revision: '-', uptime: '-', restarts: '-', health: '-', ports: '-', update: updateLabel(update)};
 	}
 	return {
 		container: container.name,
@@ -94,10 +94,12 @@ export function sideBySide(
 	staging: Container | undefined,
 	updates: Partial<Record<'production' | 'staging', UpdateState>> = {},
 	now = Date.now(),
+	unreachable: readonly ('production' | 'staging')[] = [],
 ): SideBySideRow[] {
-	const a = cells(production, updates.production, now);
-	const b = cells(staging, updates.staging, now);
+	// A container on a host that did not answer is unknown, not missing.
+	const a = cells(production, updates.production, now, unreachable.includes('production') ? 'host unreachable' : undefined);
+	const b = cells(staging, updates.staging, now, unreachable.includes('staging') ? 'host unreachable' : undefined);
 	// The host row only when the environments may run on different hosts (the profile names more than one).
-	const rows = production?.host || staging?.host ? [ROWS[0]!, {key: 'host', label: 'host'}, ...ROWS.slice(1)] : ROWS;
+	const rows = production?.host || staging?.host || unreachable.length > 0 ? [ROWS[0]!, {key: 'host', label: 'host'}, ...ROWS.slice(1)] : ROWS;
 	return rows.map(r => ({label: r.label, production: a[r.key]!, staging: b[r.key]!}));
 }

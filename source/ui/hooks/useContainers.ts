@@ -1,4 +1,5 @@
 import {useCallback, useEffect, useRef, useState} from 'react';
+import type {EnvironmentName} from '../../core/config/schema.js';
 import type {Container} from '../../core/docker/containers.js';
 import {describeError} from '../../core/errors.js';
 import type {AppServices} from '../services.js';
@@ -7,6 +8,8 @@ export interface ContainersState {
 	containers: Container[];
 	loading: boolean;
 	error: string | undefined;
+	/** Environments whose host did not answer the last listing (their containers are unknown, not missing). */
+	unreachable: EnvironmentName[];
 	updatedAt: number | undefined;
 	refresh(): void;
 }
@@ -16,6 +19,7 @@ export function useContainers(services: AppServices, intervalMs = 30_000): Conta
 	const [containers, setContainers] = useState<Container[]>([]);
 	const [loading, setLoading] = useState(true);
 	const [error, setError] = useState<string | undefined>();
+	const [unreachable, setUnreachable] = useState<EnvironmentName[]>([]);
 	const [updatedAt, setUpdatedAt] = useState<number | undefined>();
 	const inFlight = useRef<AbortController | undefined>(undefined);
 	const debounce = useRef<NodeJS.Timeout | undefined>(undefined);
@@ -29,14 +33,16 @@ export function useContainers(services: AppServices, intervalMs = 30_000): Conta
 			if (controller.signal.aborted) return;
 			setContainers(list);
 			setError(undefined);
+			setUnreachable([]);
 			setUpdatedAt(Date.now());
 			setLoading(false);
 		}, (error_: unknown) => {
 			if (controller.signal.aborted) return;
 			// One of two hosts did not answer: show the other's containers beside the reason.
-			const partial = (error_ as {containers?: Container[]} | undefined)?.containers;
-			if (Array.isArray(partial)) {
-				setContainers(partial);
+			const partial = error_ as {containers?: Container[]; unreachable?: EnvironmentName[]} | undefined;
+			if (Array.isArray(partial?.containers)) {
+				setContainers(partial.containers);
+				setUnreachable(partial.unreachable ?? []);
 				setUpdatedAt(Date.now());
 			}
 			setError(describeError(error_).join(' '));
@@ -60,5 +66,5 @@ export function useContainers(services: AppServices, intervalMs = 30_000): Conta
 		};
 	}, [services, refresh, intervalMs]);
 
-	return {containers, loading, error, updatedAt, refresh};
+	return {containers, loading, error, unreachable, updatedAt, refresh};
 }

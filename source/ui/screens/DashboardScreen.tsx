@@ -14,7 +14,7 @@ function cellColor(label: string, value: string): string | undefined {
 	if (label === 'update') return value === 'up to date' ? 'green' : value === 'update available' ? 'yellow' : value === 'unknown' ? 'red' : undefined;
 	if (label === 'health') return value === 'healthy' ? 'green' : value === 'unhealthy' ? 'red' : value === 'starting' ? 'yellow' : undefined;
 	if (label === 'state') return value === 'running' ? undefined : 'red';
-	if (label === 'container' && value === 'not found') return 'red';
+	if (label === 'container' && (value === 'not found' || value === 'host unreachable')) return 'red';
 	return undefined;
 }
 
@@ -27,7 +27,7 @@ export function DashboardScreen({services, active, width, height, onFocus}: Scre
 	const envs = services.profile.environments;
 	const production = data.containers.find(c => c.environment === 'production');
 	const staging = data.containers.find(c => c.environment === 'staging');
-	const rows = sideBySide(production, staging, updates);
+	const rows = sideBySide(production, staging, updates, Date.now(), data.unreachable);
 	const diff = useMemo(() => envDiff(production?.env ?? [], staging?.env ?? []).filter(r => !onlyDiff || r.status !== 'same'), [production, staging, onlyDiff]);
 
 	useEffect(() => {
