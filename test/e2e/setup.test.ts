@@ -1,9 +1,11 @@
 import {execFileSync} from 'node:child_process';
-import {readFileSync, existsSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {readFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:net';
 import {join} from 'node:path';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
+import {XMLParser, XMLValidator} from 'fast-xml-parser';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cli, expectNoSecrets, LAB_DIR, labEnv, labProfile, onHost, ROOT, tempProfile} from '../support/lab.js';
 
@@ -11,7 +13,9 @@ import {cli, expectNoSecrets, LAB_DIR, labEnv, labProfile, onHost, ROOT, tempPro
  * `jutsu-ops setup staging` against the lab started with production only (up.sh --production-only): a dry run
  * changes nothing; a run whose staging port is taken stops at the container step with a stated state; after
  * freeing the port a re-run completes; then every Safety check passes, and a second run changes nothing.
- * afterAll restores the full lab (up.sh).
+ * The setup runs use a profile whose unraid.templatesDir is a folder under the lab dir (the lab's stand-in for
+ * /boot/config/plugins/dockerMan/templates-user), so the Unraid template step writes my-<staging>.xml there.
+ * afterAll restores the full lab (up.sh) and removes that folder.
  */
 
 const env = labEnv();
@@ -20,11 +24,14 @@ const PG = env.JUTSU_LAB_PG_CONTAINER ?? 'jutsu-postgres';
 const STAGING = lab.environments.staging.container as string;
 const PRODUCTION = lab.environments.production.container as string;
 const AUDIT = join(LAB_DIR, 'e2e-setup-audit.jsonl');
+const BOOT = join(LAB_DIR, 'boot');
+const TEMPLATES = join(BOOT, 'config/plugins/dockerMan/templates-user');
+const TEMPLATE = join(TEMPLATES, `my-${STAGING}.xml`);
 const outputs: string[] = [];
 let blocker: Server | undefined;
 
-async function setup(args: string[]) {
-	const result = await cli(['setup', 'staging', '--ci-timeout', '120', ...args], {env: {JUTSU_OPS_AUDIT_FILE: AUDIT}, timeoutMs: 300_000});
+async function setup(args: string[], config = unraidProfile) {
+	const result = await cli(['setup', 'staging', '--ci-timeout', '120', ...args], {config, env: {JUTSU_OPS_AUDIT_FILE: AUDIT}, timeoutMs: 300_000});
 	outputs.push(result.stdout, result.stderr);
 	expectNoSecrets(result.stdout + result.stderr);
 	return result;
@@ -38,6 +45,7 @@ function hostState(): string {
 		onHost(`docker ps -a --format '{{.Names}} {{.ID}} {{.Status}}' | sed 's/Up .*/Up/' | sort`),
 		onHost('find /mnt/user/appdata -maxdepth 3 2>/dev/null | sort; md5sum /mnt/user/appdata/jutsu/scripts/* 2>/dev/null || true'),
 		onHost('crontab -l 2>/dev/null || true'),
+		onHost(`find ${BOOT} | sort; md5sum ${TEMPLATES}/* 2>/dev/null || true`),
 	].join('\n---\n');
 }
 
@@ -48,6 +56,26 @@ beforeAll(() => {
 }, 180_000);
 
 const tmp = mkdtempSync(join(tmpdir(), 'jutsu-e2e-setup-'));
+/** The lab profile with unraid.templatesDir under the lab dir (created in beforeAll); and one whose folder does not exist. */
+const unraidProfile = join(tmp, 'profile-unraid.json');
+const plainProfile = join(tmp, 'profile-plain.json');
+
+beforeAll(() => {
+	mkdirSync(TEMPLATES, {recursive: true});
+	writeFileSync(unraidProfile, JSON.stringify({...lab, unraid: {templatesDir: TEMPLATES}}, null, 2));
+	writeFileSync(plainProfile, JSON.stringify({...lab, unraid: {templatesDir: join(tmp, 'no-boot/config/plugins/dockerMan/templates-user')}}, null, 2));
+});
+
+interface TemplateConfig {Name: string; Target: string; Default: string; Mode: string; Type: string; Mask: string; value: string}
+/** The template as dockerMan reads it (values decoded). Never print its values: they hold the secrets. */
+function readTemplate() {
+	const xml = readFileSync(TEMPLATE, 'utf8');
+	expect(XMLValidator.validate(xml)).toBe(true);
+	const parser = new XMLParser({ignoreAttributes: false, attributeNamePrefix: '', parseTagValue: false, parseAttributeValue: false, trimValues: false, htmlEntities: true, textNodeName: 'value', isArray: name => name === 'Config'});
+	const doc = parser.parse(xml) as {Container: Record<string, string> & {Config: TemplateConfig[]}};
+	const configs = doc.Container.Config.map(c => ({...c, value: c.value ?? ''}));
+	return {xml, container: doc.Container, configs, of: (type: string) => configs.filter(c => c.Type === type)};
+}
 
 afterAll(() => {
 	blocker?.close();
@@ -56,6 +84,7 @@ afterAll(() => {
 	// the schedule setup installed (up.sh rewrites only its own crontab block)
 	onHost(`crontab -l 2>/dev/null | sed '/# jutsu-ops sync schedule BEGIN/,/# jutsu-ops sync schedule END/d' | crontab -`);
 	rmSync(tmp, {recursive: true, force: true});
+	rmSync(BOOT, {recursive: true, force: true});
 	execFileSync('bash', [join(ROOT, 'test/lab/up.sh')], {stdio: 'ignore', timeout: 170_000});
 }, 180_000);
 
@@ -74,8 +103,11 @@ describe('setup staging on a host with only production', () => {
 		expect(result.stdout).toContain('CREATE DATABASE "jutsu_labs_staging" WITH OWNER "jutsu" TEMPLATE template0 ENCODING');
 		expect(result.stdout).toMatch(/would run\s+Container jutsu-labs-staging/u);
 		expect(result.stdout).toContain('SECRET_KEY=<openssl rand -hex 32 on the host, never shown>');
+		expect(result.stdout).toMatch(/would run\s+Unraid template my-jutsu-labs-staging\.xml/u);
+		expect(result.stdout).toContain(`write ${TEMPLATE}`);
 		expect(result.stdout).toContain('Dry run: nothing was changed.');
 		expect(hostState()).toBe(before);
+		expect(readdirSync(TEMPLATES)).toEqual([]);
 	});
 
 	it('the staging port taken: stops at the container step, says what was and was not done; after freeing it a re-run completes', async () => {
@@ -86,7 +118,8 @@ describe('setup staging on a host with only production', () => {
 		expect(failed.stdout).toMatch(/ran\s+Branch staging/u);
 		expect(failed.stdout).toMatch(/ran\s+Database jutsu_labs_staging/u);
 		expect(failed.stdout).toMatch(/FAILED\s+Container jutsu-labs-staging/u);
-		expect(failed.stdout).toContain('Not done: sync, safety.');
+		expect(failed.stdout).toContain('Not done: template, sync, safety.');
+		expect(existsSync(TEMPLATE)).toBe(false);
 		expect(onHost(`docker inspect --type container -f '{{.State.Status}}' ${STAGING}`).trim()).not.toBe('running');
 
 		await new Promise<void>(resolve => blocker!.close(() => resolve()));
@@ -96,6 +129,7 @@ describe('setup staging on a host with only production', () => {
 		expect(again.stdout).toMatch(/done\s+Branch staging/u);
 		expect(again.stdout).toMatch(/done\s+Database jutsu_labs_staging/u);
 		expect(again.stdout).toMatch(/ran\s+Container jutsu-labs-staging/u);
+		expect(again.stdout).toMatch(/ran\s+Unraid template my-jutsu-labs-staging\.xml/u);
 		expect(again.stdout).toMatch(/ran\s+Safe sync script/u);
 		expect(again.stdout).toMatch(/ran\s+Safety checks/u);
 		expect(again.stdout).toMatch(/\d+ pass, \d+ warn, \d+ skip, 0 fail/u);
@@ -118,14 +152,54 @@ describe('setup staging on a host with only production', () => {
 		expect(onHost(`docker inspect --type container --format '{{range .Mounts}}{{println .Source}}{{end}}' ${STAGING}`)).not.toMatch(/token/iu);
 	});
 
-	it('a second run changes nothing: every step is done and skipped', async () => {
+	it('the Unraid template (my-jutsu-labs-staging.xml) describes the running staging container; its SECRET_KEY is staging\'s own', () => {
+		expect(statSync(TEMPLATE).mode & 0o777).toBe(0o600);
+		expect(readdirSync(TEMPLATES)).toEqual([`my-${STAGING}.xml`]);
+		const {container, of} = readTemplate();
+		expect(container.version).toBe('2');
+		expect(container.Name).toBe(STAGING);
+		expect(container.Repository).toBe(`${lab.environments.staging.image}:${lab.environments.staging.tag}`);
+		expect(container.Repository).toMatch(/:staging$/u);
+		expect(container.Network).toBe('bridge');
+		expect(container.ExtraParams).toBe('--restart unless-stopped');
+		// the lab publishes on 127.0.0.1: the template keeps the host IP (Unraid passes the value to docker -p)
+		expect(of('Port').map(p => [p.Target, p.Mode, p.value]).sort()).toEqual([['3000', 'tcp', '127.0.0.1:3002'], ['8000', 'tcp', '127.0.0.1:8002']]);
+		const paths = of('Path');
+		expect(paths.length).toBeGreaterThan(0);
+		for (const p of paths) expect(p.value).toMatch(/^\/mnt\/user\/appdata\/jutsu-staging\//u);
+		expect(paths.filter(p => /token/iu.test(p.value + p.Target))).toEqual([]);
+		const vars = new Map(of('Variable').map(v => [v.Target, v]));
+		expect(vars.get('ENVIRONMENT')?.value).toBe('staging');
+		expect(vars.get('SCHWAB_ENABLED')?.value).toBe('false');
+		expect(vars.get('PAPER_TRADING_ONLY')?.value).toBe('true');
+		expect(vars.has('PATH')).toBe(false);
+		const key = vars.get('SECRET_KEY');
+		expect(key?.Mask).toBe('true');
+		expect(key?.Default === '').toBe(true);
+		// hashOf hashes the value sed printed, newline included
+		const hash = createHash('sha256').update(`${key?.value ?? ''}\n`).digest('hex');
+		expect(hash === hashOf(STAGING)).toBe(true);
+		expect(hash === hashOf(PRODUCTION)).toBe(false);
+		for (const name of ['POSTGRES_PASSWORD', 'ADMIN_PASSWORD']) if (vars.has(name)) expect(vars.get(name)?.Mask).toBe('true');
+	});
+
+	it('a second run changes nothing: every step is done and skipped, the template byte-identical', async () => {
 		const before = hostState();
+		const template = readFileSync(TEMPLATE);
 		const result = await setup(['--yes']);
 		expect(result.exitCode, result.stdout).toBe(0);
-		for (const title of ['Branch staging', 'CI builds :staging', 'Database jutsu_labs_staging', 'Container jutsu-labs-staging', 'Safe sync script']) {
+		for (const title of ['Branch staging', 'CI builds :staging', 'Database jutsu_labs_staging', 'Container jutsu-labs-staging', 'Unraid template my-jutsu-labs-staging.xml', 'Safe sync script']) {
 			expect(result.stdout).toMatch(new RegExp(`done\\s+${title.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}`, 'u'));
 		}
+		expect(result.stdout).toContain(`${TEMPLATE} exists: the web UI manages ${STAGING}`);
 		expect(hostState()).toBe(before);
+		expect(readFileSync(TEMPLATE).equals(template)).toBe(true);
+	});
+
+	it('on a host without the templates folder the template step is done: "not an Unraid host"', async () => {
+		const result = await setup(['--dry-run'], plainProfile);
+		expect(result.exitCode, result.stdout).toBe(0);
+		expect(result.stdout).toMatch(/done\s+Unraid template my-jutsu-labs-staging\.xml\n\s+not an Unraid host \(no \S+\/no-boot\/config\/plugins\/dockerMan\/templates-user\); Docker's own config is kept/u);
 	});
 
 	it('then a promotion to staging works on the new staging', async () => {
@@ -151,8 +225,14 @@ describe('setup staging on a host with only production', () => {
 		expect(secret.length).toBe(64);
 		const audit = existsSync(AUDIT) ? readFileSync(AUDIT, 'utf8') : '';
 		expect(audit).toContain('"action":"setup container"');
+		expect(audit).toContain('"action":"setup template"');
+		// every masked value the template holds (SECRET_KEY, POSTGRES_PASSWORD, ...) stayed on the host
+		const masked = readTemplate().configs.filter(c => c.Mask === 'true').map(c => c.value).filter(v => v.length >= 4);
+		expect(masked.length).toBeGreaterThanOrEqual(2);
+		expect(masked.includes(secret)).toBe(true);
 		for (const text of [...outputs, audit]) {
 			expect(text.includes(secret)).toBe(false);
+			expect(masked.some(v => text.includes(v))).toBe(false);
 			expectNoSecrets(text);
 		}
 	});
