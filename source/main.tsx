@@ -187,6 +187,7 @@ addCommonOptions(program.command('init').description('write a profile interactiv
 	.option('--discover', 'connect (--host/--port/--user/--identity, or --config) and propose the profile from the containers, PostgreSQL, sync script and schedule found')
 	.option('--yes', '--discover: accept the proposal without asking')
 	.option('--print', '--discover: print the proposed profile as JSON; save nothing')
+	.option('--staging-host <alias[:port]>', '--discover: staging runs on this other host (same user, key and known_hosts); look for it there')
 	.action(async (options: CommonOptions & {discover?: boolean; yes?: boolean; print?: boolean}) => {
 		if (options.discover) {
 			const {discoverCommand} = await import('./commands/discover.js');

@@ -15,6 +15,7 @@ export interface CommonOptions {
 	readOnly?: boolean;
 	auditFile?: string;
 	json?: boolean;
+	stagingHost?: string;
 }
 
 export function addCommonOptions(command: Command): Command {
@@ -51,6 +52,7 @@ export function sessionFrom(options: CommonOptions, interactive = canPrompt()): 
 	if (options.user) overrides.user = options.user;
 	if (options.identity) overrides.identityFile = options.identity;
 	if (options.knownHosts) overrides.knownHosts = options.knownHosts;
+	if (options.stagingHost) overrides.stagingHost = options.stagingHost;
 	return createSession({
 		...(options.config ? {configFile: options.config} : {}),
 		...(options.profile ? {profile: options.profile} : {}),

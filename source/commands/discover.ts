@@ -4,6 +4,7 @@ import {parseProfile, saveProfile} from '../core/config/load.js';
 import type {Profile} from '../core/config/schema.js';
 import {OpsError} from '../core/errors.js';
 import {ask, canPrompt} from '../core/prompt.js';
+import {hostsLabel} from '../core/hosts.js';
 import type {Session} from '../core/session.js';
 
 export interface DiscoverOptions {
@@ -29,6 +30,11 @@ export function applyAnswer(profile: Profile, finding: Finding, answer: string):
 		if (!Number.isInteger(value)) throw new OpsError('usage', `${finding.path} must be a whole number, not "${answer}". Nothing was written.`);
 	} else if (Array.isArray(finding.value)) value = answer.split(',').map(s => s.trim()).filter(Boolean);
 	if (finding.path === 'registry') value = answer === 'dockerhub' ? {kind: 'dockerhub'} : {kind: 'v2', url: answer};
+	if (finding.path.endsWith('.host')) {
+		// alias or alias:port; user, key and known_hosts stay those of the profile's host
+		const [alias, port] = answer.split(':');
+		value = {...(next.environments?.staging?.host ?? {}), alias, ...(port ? {port: Number(port)} : {})};
+	}
 	setPath(next, finding.path, value);
 	return parseProfile(next, 'your answers');
 }
@@ -43,11 +49,11 @@ export async function discoverCommand(session: Session, options: DiscoverOptions
 		throw new OpsError('usage', 'init --discover needs a terminal to confirm each field, or --yes to accept the proposal, or --print to only show it.', {hint: 'Nothing was written.'});
 	}
 	await session.transport.connect(signal);
-	const discovery: Discovery = await discoverProfile(session.transport, session.profile, signal);
+	const discovery: Discovery = await discoverProfile(session.transport, session.profile, signal, session.transportFor('staging'));
 	let profile = discovery.profile;
 	const err = (line: string) => process.stderr.write(`${line}\n`);
 	if (!options.print || interactive) {
-		err(bold(`Found on ${session.transport.label}:`));
+		err(bold(`Found on ${hostsLabel(session)}:`));
 		for (const f of discovery.findings) err(`  ${f.path.padEnd(32)} ${show(f.value).padEnd(36)} ${dim(f.source)}`);
 		for (const m of discovery.missing) err(yellow(`  not found: ${m} (the seed's value stays)`));
 	}

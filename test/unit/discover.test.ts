@@ -74,4 +74,21 @@ describe('profile discovery', () => {
 		expect(applyAnswer(p, {path: 'environments.staging.apiPort', value: 8002, source: ''}, '')).toBe(p);
 		expect(() => applyAnswer(p, {path: 'environments.staging.apiPort', value: 8002, source: ''}, 'abc')).toThrow(/whole number/u);
 	});
+
+	it('with staging on its own host: staging is taken from that host only, and the proposal keeps the host', () => {
+		const twoHosts = parseProfile({...SEED_PROFILE, host: {alias: 'tower-a', user: 'root'}, environments: {...SEED_PROFILE.environments, staging: {...SEED_PROFILE.environments!.staging, host: {alias: 'tower-b', port: 2223}}}}, 'test');
+		// a stale staging container on A must not win over the one on B
+		const onA = [app('trader', 'v2', ['ENVIRONMENT=production', 'POSTGRES_DATABASE=trader'], '9001', '9101'), app('old-staging', 'v1', ['ENVIRONMENT=staging', 'POSTGRES_DATABASE=old'], '9008', '9108'), pg];
+		const onB = [app('trader-test', 'v2-rc', ['ENVIRONMENT=staging', 'POSTGRES_DATABASE=trader_test'], '9002', '9102')];
+		const d = proposeProfile(twoHosts, onA, parseSyncScriptProbe(SCRIPT_PROBE), '0 2 * * *', {label: 'root@tower-b:2223', containers: onB});
+		expect(d.profile.environments.staging).toMatchObject({container: 'trader-test', apiPort: 9002, database: 'trader_test', host: {alias: 'tower-b', port: 2223}});
+		expect(d.profile.environments.production.container).toBe('trader');
+		expect(d.findings).toContainEqual({path: 'environments.staging.host', value: 'root@tower-b:2223', source: 'trader-test runs there'});
+		// nothing on B: named as missing there, not taken from A
+		const none = proposeProfile(twoHosts, onA, parseSyncScriptProbe(SCRIPT_PROBE), '0 2 * * *', {label: 'root@tower-b:2223', containers: []});
+		expect(none.missing).toContainEqual(expect.stringContaining('environments.staging (no container with ENVIRONMENT=staging or tag staging on root@tower-b:2223)'));
+		// one host and no staging found: the hint names --staging-host
+		const single = proposeProfile(base, [onA[0]!, pg], parseSyncScriptProbe(SCRIPT_PROBE), '0 2 * * *');
+		expect(single.missing).toContainEqual(expect.stringContaining('--staging-host'));
+	});
 });

@@ -102,7 +102,14 @@ function registryFor(repository: string): Profile['registry'] {
 }
 
 /** Build the proposal from what was read (pure: the unit tests feed it fakes). */
-export function proposeProfile(base: Profile, containers: readonly Container[], sync: SyncScriptFacts, schedule: string | undefined): Discovery {
+export function proposeProfile(
+	base: Profile,
+	containers: readonly Container[],
+	sync: SyncScriptFacts,
+	schedule: string | undefined,
+	/** The containers of staging's own host, when the profile names one: staging is looked for there only. */
+	stagingHost?: {label: string; containers: readonly Container[]},
+): Discovery {
 	const p = structuredClone(base);
 	const findings: Finding[] = [];
 	const missing: string[] = [];
@@ -111,13 +118,21 @@ export function proposeProfile(base: Profile, containers: readonly Container[], 
 	const byEnv = new Map<EnvironmentName, Container>();
 	for (const c of containers) {
 		const env = environmentOfContainer(c);
-		if (env && !byEnv.has(env)) byEnv.set(env, c);
+		if (env && !byEnv.has(env) && !(stagingHost && env === 'staging')) byEnv.set(env, c);
+	}
+	if (stagingHost) {
+		const c = stagingHost.containers.find(x => environmentOfContainer(x) === 'staging');
+		if (c) {
+			byEnv.set('staging', c);
+			found('environments.staging.host', stagingHost.label, `${c.name} runs there`);
+		}
 	}
 	for (const env of ['production', 'staging'] as const) {
 		const c = byEnv.get(env);
 		const e = p.environments[env];
 		if (!c) {
-			missing.push(`environments.${env} (no container with ENVIRONMENT=${env} or tag ${env === 'production' ? 'latest' : 'staging'})`);
+			const where = env === 'staging' && stagingHost ? ` on ${stagingHost.label}` : env === 'staging' ? '; if staging runs on another host, add --staging-host ALIAS[:PORT]' : '';
+			missing.push(`environments.${env} (no container with ENVIRONMENT=${env} or tag ${env === 'production' ? 'latest' : 'staging'}${where})`);
 			continue;
 		}
 		const how = envValue(c, 'ENVIRONMENT') ? `ENVIRONMENT=${env}` : `tag ${c.tag}`;
@@ -196,9 +211,12 @@ export function proposeProfile(base: Profile, containers: readonly Container[], 
 }
 
 /** Read the host and propose a profile; `base` supplies the connection and every field the host cannot tell. */
-export async function discoverProfile(transport: Transport, base: Profile, signal?: AbortSignal): Promise<Discovery> {
+export async function discoverProfile(transport: Transport, base: Profile, signal?: AbortSignal, stagingTransport?: Transport): Promise<Discovery> {
 	const seedLike = parseProfile({...SEED_PROFILE, host: base.host, secretPatterns: base.secretPatterns}, 'discovery');
-	const containers = await listContainers(transport, seedLike, signal);
+	const [containers, stagingContainers] = await Promise.all([
+		listContainers(transport, seedLike, signal),
+		stagingTransport && stagingTransport !== transport ? listContainers(stagingTransport, seedLike, signal) : undefined,
+	]);
 	const probe = await transport.exec(syncScriptProbe(), {signal});
 	const sync = parseSyncScriptProbe(probe.code === 0 ? probe.stdout : '');
 	let schedule: string | undefined;
@@ -208,5 +226,5 @@ export async function discoverProfile(transport: Transport, base: Profile, signa
 		const info = await readSchedule(transport, withScript, signal).catch(() => undefined);
 		schedule = info?.source === 'none' ? undefined : info?.expression;
 	}
-	return proposeProfile(base, containers, sync, schedule);
+	return proposeProfile(base, containers, sync, schedule, stagingContainers && stagingTransport ? {label: stagingTransport.label, containers: stagingContainers} : undefined);
 }

@@ -10,6 +10,8 @@ export interface ProfileOverrides {
 	user?: string;
 	identityFile?: string;
 	knownHosts?: string;
+	/** The staging environment's own host (`alias` or `alias:port`); user, key and known_hosts as the profile's host. */
+	stagingHost?: string;
 }
 
 export interface LoadOptions {
@@ -100,7 +102,15 @@ function applyOverrides(profile: Profile, overrides: ProfileOverrides | undefine
 	if (overrides.user) host.user = overrides.user;
 	if (overrides.identityFile) host.identityFile = overrides.identityFile;
 	if (overrides.knownHosts) host.knownHosts = overrides.knownHosts;
-	return {...profile, host};
+	if (!overrides.stagingHost) return {...profile, host};
+	const m = /^(?<alias>[^:\s]+)(?::(?<port>\d+))?$/u.exec(overrides.stagingHost);
+	const port = m?.groups?.port ? Number(m.groups.port) : undefined;
+	if (!m || (port !== undefined && (port < 1 || port > 65_535))) {
+		throw new OpsError('usage', `--staging-host must be ALIAS or ALIAS:PORT, not "${overrides.stagingHost}". Nothing was run.`);
+	}
+	const {port: _mainPort, ...shared} = host;
+	const stagingHost = {...shared, alias: m.groups!.alias!, ...(port === undefined ? {} : {port})};
+	return {...profile, host, environments: {...profile.environments, staging: {...profile.environments.staging, host: stagingHost}}};
 }
 
 export function loadProfile(options: LoadOptions = {}): LoadedProfile {
