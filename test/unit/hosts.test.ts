@@ -7,6 +7,8 @@ import {OpsError} from '../../source/core/errors.js';
 import {combinedState, connectAll, hostsLabel, listAllContainers, locateContainer, PartialListError} from '../../source/core/hosts.js';
 import {toShell, type RemoteCommand} from '../../source/core/quote.js';
 import {sessionInputs} from '../../source/core/safety/runner.js';
+import {PRODUCTION_SOURCE_JQ} from '../../source/core/setup/staging.js';
+import {execFileSync} from 'node:child_process';
 import {openConnections, sessionOver} from '../../source/core/session.js';
 import type {ConnectionState, ExecOptions, ExecResult, Transport} from '../../source/core/transport/types.js';
 
@@ -166,5 +168,13 @@ describe('a host per environment', () => {
 		expect(asked.sort()).toEqual(['production', 'staging']);
 		expect(b.commands.some(c => c.includes('.docker/config.json'))).toBe(true);
 		expect(a.commands.some(c => c.includes('.docker/config.json'))).toBe(true);
+	});
+
+	it('setup across hosts: production\'s SECRET_KEY and Schwab credentials are dropped on production\'s host before its config travels', () => {
+		const inspect = [{Id: 'p', Config: {Image: 'ankugo/jutsu-labs:latest', Env: ['SECRET_KEY=prod-secret-1', 'SCHWAB_CLIENT_ID=cid-2', 'SCHWAB_CLIENT_SECRET=csec-3', 'SCHWAB_ENABLED=true', 'POSTGRES_DATABASE=jutsu_labs', 'ENVIRONMENT=production']}}];
+		const out = JSON.parse(execFileSync('jq', ['-c', '--argjson', 'image', '[{"Id":"sha256:img"}]', PRODUCTION_SOURCE_JQ], {input: JSON.stringify(inspect), encoding: 'utf8'})) as {container: {Config: {Env: string[]}}[]; image: {Id: string}[]};
+		expect(out.container[0]!.Config.Env).toEqual(['SCHWAB_ENABLED=true', 'POSTGRES_DATABASE=jutsu_labs', 'ENVIRONMENT=production']);
+		expect(out.image).toEqual([{Id: 'sha256:img'}]);
+		expect(JSON.stringify(out)).not.toMatch(/prod-secret-1|cid-2|csec-3/u);
 	});
 });

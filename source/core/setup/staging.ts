@@ -218,6 +218,9 @@ docker start ${staging.container} >/dev/null || exit 8
 echo "$id"`;
 }
 
+/** jq, run on production's host: its inspect without SECRET_KEY and SCHWAB_* credentials (SCHWAB_ENABLED stays), plus its image's inspect. */
+export const PRODUCTION_SOURCE_JQ = '{container: map(.Config.Env |= ((. // []) | map(select(test("^(SECRET_KEY|SCHWAB_[A-Z0-9_]*)=") and (test("^SCHWAB_ENABLED=") | not) | not)))), image: $image}';
+
 /**
  * Production's container and image config read on production's host, for a staging host elsewhere. Its SECRET_KEY
  * and SCHWAB_* credentials are dropped on production's host, so they never travel; staging gets its own.
@@ -227,7 +230,7 @@ async function productionSource(ctx: SetupContext): Promise<string> {
 	const r = await exec(ctx, sh`set -o pipefail
 src=$(docker inspect --type container ${production.container}) || { echo 'jutsu-ops: production container not found' >&2; exit 3; }
 img=$(docker image inspect "$(printf '%s' "$src" | jq -r '.[0].Image')" 2>/dev/null || echo '[]')
-printf '%s' "$src" | jq -c --argjson image "$img" '{container: map(.Config.Env |= ((. // []) | map(select(test("^(SECRET_KEY|SCHWAB_[A-Z_]*)=") and (test("^SCHWAB_ENABLED=") | not) | not)))), image: $image}'`, 60_000, 'production');
+printf '%s' "$src" | jq -c --argjson image "$img" ${PRODUCTION_SOURCE_JQ}`, 60_000, 'production');
 	if (r.code !== 0) throw new OpsError('failure', `Reading ${production.container}'s config on ${ctx.session.transportFor('production').label} failed: ${firstLine(r.stderr)}`, {untouched: 'No container was created; production was not touched.'});
 	return r.stdout;
 }
