@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Stop the jutsu-ops test lab: sshd, cron, the lab containers, the registry and dockerd (each only if
-# up.sh started it). Keeps the docker data root (base/postgres images, the postgres volume) and $LAB.
+# Stop the jutsu-ops test lab: sshd, cron, host B (sshd B, its containers, dockerd B, its bridge), the lab
+# containers, the registry and dockerd (each only if up.sh started it). Keeps the docker data roots (base/postgres
+# images, the postgres volume) and $LAB.
 # Usage: down.sh [--purge]   --purge also deletes $LAB, the postgres data volume, the lab's app images,
-#                            /mnt/user/appdata/jutsu{,-staging} (the next up.sh starts from scratch).
+#                            host B's data root, /mnt/user/appdata/jutsu{,-staging} (the next up.sh starts from scratch).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+# shellcheck source=host-b.sh
+. "$LAB_SRC/host-b.sh"
 
 # one up.sh/down.sh at a time (flock -o: the daemons started below do not inherit the lock)
 if [ "${JUTSU_LAB_LOCKED:-}" != "$LAB" ]; then
@@ -16,7 +19,7 @@ PURGE=0
 for arg in "$@"; do
   case "$arg" in
     --purge) PURGE=1 ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) die args "unknown option: $arg" ;;
   esac
 done
@@ -25,6 +28,15 @@ done
 if pid_alive "$LAB/sshd.pid" sshd; then
   stop_pidfile "$LAB/sshd.pid" sshd 5
   log "sshd: stopped"
+fi
+
+host_b_running && stop_host_b
+if [ "$PURGE" = 1 ] && [ -d "$B_DOCKER_ROOT" ]; then
+  if grep -qF " $B_DOCKER_ROOT/" /proc/mounts || grep -qF " $B_DOCKER_ROOT " /proc/mounts; then
+    warn "something is still mounted under $B_DOCKER_ROOT; kept it"
+  else
+    rm -rf "$B_DOCKER_ROOT" && log "host B: data root $B_DOCKER_ROOT deleted"
+  fi
 fi
 
 # root's crontab: drop the lab block, keep everything else

@@ -33,17 +33,38 @@ SYNC_SCRIPT="$APPDATA/jutsu/scripts/sync_staging.sh"
 SYNC_LOG="$APPDATA/jutsu/logs/staging_sync.log"
 SSH_ALIAS=tower-lab
 
+# Host A's engine is always the default socket; host B (up.sh --two-hosts) has its own dockerd and sshd.
+unset DOCKER_HOST
+A_DOCKER_HOST=unix:///var/run/docker.sock
+B_SSH_PORT="${JUTSU_LAB_B_SSH_PORT:-2223}"
+B_SSH_ALIAS=tower-lab-b
+B_DOCKER_SOCK="$LAB/docker-b.sock"
+B_DOCKER_HOST="unix://$B_DOCKER_SOCK"
+B_DOCKER_ROOT="${JUTSU_LAB_B_DOCKER_ROOT:-${DOCKER_ROOT}-b}"
+B_EXEC_ROOT=/run/jutsu-lab-docker-b
+B_BRIDGE=jutsub0
+B_BRIDGE_ADDR="${JUTSU_LAB_B_BRIDGE_ADDR:-10.213.99.1/24}"
+
 log()  { printf '[lab] %s\n' "$*"; }
 warn() { printf '[lab] WARN: %s\n' "$*" >&2; }
 die()  { printf '[lab] FAILED (%s): %s\n' "$1" "${*:2}" >&2; exit 1; }
 
+# proc_running PID: the process exists and is not a zombie (this machine's pid 1 reaps orphans only after ~1-2 s)
+proc_running() {
+  local st
+  kill -0 "$1" 2>/dev/null || return 1
+  st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  st="${st##*) }"
+  st="${st%% *}"
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
 # pid_alive FILE [NAME]: the pid in FILE runs (and its comm matches NAME when given)
 pid_alive() {
   local f="$1" name="${2:-}" pid
   [ -s "$f" ] || return 1
   pid="$(cat "$f" 2>/dev/null)" || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
+  proc_running "$pid" || return 1
   if [ -n "$name" ]; then
     [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] || return 1
   fi
@@ -56,11 +77,11 @@ stop_pidfile() {
   if pid_alive "$f" "$name"; then
     pid="$(cat "$f")"
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < secs * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
+    for ((i = 0; i < secs * 20; i++)); do
+      proc_running "$pid" || break
+      sleep 0.05
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if proc_running "$pid"; then
       warn "$name ($pid) did not stop in ${secs}s; sending KILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
@@ -69,6 +90,9 @@ stop_pidfile() {
 }
 
 docker_ok() { timeout 5 docker info >/dev/null 2>&1; }
+# on_b CMD...: run CMD (a command or one of these functions) against host B's dockerd
+on_b() { DOCKER_HOST="$B_DOCKER_HOST" "$@"; }
+docker_b_ok() { [ -S "$B_DOCKER_SOCK" ] && on_b docker_ok; }
 registry_ok() { curl -fsS -m 2 "http://${REGISTRY}/v2/" >/dev/null 2>&1; }
 # registry_digest TAG -> prints the manifest digest of the tag or nothing
 registry_digest() {
@@ -92,4 +116,7 @@ rand_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 production_only() {
   [ "${PRODUCTION_ONLY:-0}" = 1 ]
+}
+two_hosts() {
+  [ "${TWO_HOSTS:-0}" = 1 ]
 }

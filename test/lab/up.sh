@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Stand up (or check and repair) the jutsu-ops test lab: a simulated Unraid host built from real programs.
-# Usage: up.sh [--production-only] [--keep-state] [--recreate] [--rebuild-images] [-h]
+# Usage: up.sh [--two-hosts] [--production-only] [--keep-state] [--recreate] [--rebuild-images] [-h]
 # By default a rerun also puts the lab back "as built" (origin refs, registry tags, containers, databases,
-# sync script/log, host tools); --keep-state only starts or creates what is missing. See README.md.
+# sync script/log, host tools); --keep-state only starts or creates what is missing. --two-hosts adds host B
+# (own dockerd + sshd on 127.0.0.1:2223) running the staging container; without it B is stopped. See README.md.
 set -euo pipefail
 
 # shellcheck source=lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+# shellcheck source=host-b.sh
+. "$LAB_SRC/host-b.sh"
 
 # one up.sh/down.sh at a time (flock -o: the daemons started below do not inherit the lock)
 if [ "${JUTSU_LAB_LOCKED:-}" != "$LAB" ]; then
@@ -20,20 +23,23 @@ for fd_path in /proc/$$/fd/*; do
 done
 
 PRODUCTION_ONLY="${JUTSU_LAB_PRODUCTION_ONLY:-0}"
+TWO_HOSTS="${JUTSU_LAB_TWO_HOSTS:-0}"
 RECREATE=0
 REBUILD=0
 KEEP_STATE="${JUTSU_LAB_KEEP_STATE:-0}"
 for arg in "$@"; do
   case "$arg" in
     --production-only) PRODUCTION_ONLY=1 ;;
+    --two-hosts) TWO_HOSTS=1 ;;
     --recreate) RECREATE=1 ;;
     --keep-state) KEEP_STATE=1 ;;
     --rebuild-images) REBUILD=1 ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) die args "unknown option: $arg" ;;
   esac
 done
 [ "$PRODUCTION_ONLY" = 1 ] || PRODUCTION_ONLY=0
+[ "$TWO_HOSTS" = 1 ] || TWO_HOSTS=0
 
 T0=$(date +%s%N)
 elapsed() { echo "$(( ($(date +%s%N) - T0) / 1000000 ))ms"; }
@@ -48,7 +54,8 @@ mkdir -p "$LAB" "$LAB/build" "$LAB/ci" "$LAB/git" "$LAB/ssh" "$LAB/registry" "$L
 chmod 700 "$LAB/baseline"
 chmod 755 "$LAB"
 echo "$PRODUCTION_ONLY" > "$LAB/production_only"
-log "lab dir $LAB$( production_only && echo ' (production only)')"
+echo "$TWO_HOSTS" > "$LAB/two_hosts"
+log "lab dir $LAB$( production_only && echo ' (production only)')$( two_hosts && echo ' (two hosts)')"
 
 # ---------------------------------------------------------------- baseline ("as built") records
 # $LAB/baseline/NAME holds one value: origin sha, registry digests, container ids, database fingerprints.
@@ -435,9 +442,25 @@ ensure_images() {
 }
 ensure_images
 
+# ---------------------------------------------------------------- host B (--two-hosts)
+# B's engine is up before staging moves there, and gone before staging comes back to A (both publish 8002/3002).
+if two_hosts; then
+  ensure_dockerd_b
+  log "host B: engine up [$(elapsed)]"
+elif host_b_running; then
+  log "host B: stopping (without --two-hosts the lab is one host)"
+  stop_host_b
+  log "host B: stopped [$(elapsed)]"
+fi
+
 # ---------------------------------------------------------------- app containers
+# ensure_app works on the engine DOCKER_HOST names: host A's by default, host B's with `on_b ensure_app ...`.
+engine() { if [ "${DOCKER_HOST:-}" = "$B_DOCKER_HOST" ]; then echo B; else echo A; fi; }
+on_host() { [ "$(engine)" = A ] || echo " on host $(engine)"; }
+app_key() { if [ "$(engine)" = A ]; then echo "container-$1"; else echo "b-container-$1"; fi; }
 ensure_app() { # NAME TAG API UI APPDIR token(yes/no) ENV...
-  local name="$1" tag="$2" api="$3" ui="$4" dir="$5" tokens="$6" state
+  local name="$1" tag="$2" api="$3" ui="$4" dir="$5" tokens="$6" state key
+  key="$(app_key "$name")"
   shift 6
   local -a vols=(-v "$dir/config:/app/config" -v "$dir/logs:/app/logs" -v "$dir/output:/app/output")
   mkdir -p "$dir/config" "$dir/logs" "$dir/output"
@@ -455,16 +478,16 @@ ensure_app() { # NAME TAG API UI APPDIR token(yes/no) ENV...
     local why="" id
     id="$(docker inspect -f '{{.Id}}' "$name")"
     if [ "$RECREATE" = 1 ]; then why="--recreate"
-    elif restoring && [ "$id" != "$(baseline_get "container-$name")" ]; then why="it is not the container the lab created"
+    elif restoring && [ "$id" != "$(baseline_get "$key")" ]; then why="it is not the container the lab created"
     elif restoring && [ "$(container_health "$name")" = unhealthy ]; then why="it is unhealthy"
     fi
     if [ -n "$why" ]; then
       docker rm -f "$name" >/dev/null
       state=missing
-      log "$name: recreating ($why)"
+      log "$name: recreating$(on_host) ($why)"
     elif restoring && [ "$(docker image inspect -f '{{.Id}}' "$IMAGE_REPO:$tag" 2>/dev/null || true)" != "$(docker inspect -f '{{.Image}}' "$name")" ]; then
       docker pull -q "$IMAGE_REPO:$tag" >/dev/null 2>&1 || true
-      log "$name: local tag $IMAGE_REPO:$tag re-pulled"
+      log "$name: local tag $IMAGE_REPO:$tag re-pulled$(on_host)"
     fi
   fi
   case "$state" in
@@ -475,11 +498,11 @@ ensure_app() { # NAME TAG API UI APPDIR token(yes/no) ENV...
         --label net.unraid.docker.managed=dockerman \
         --label "net.unraid.docker.webui=http://[IP]:[PORT:$ui]/" \
         "$@" "$IMAGE_REPO:$tag" >/dev/null || die "$name" "docker run failed"
-      baseline_set "container-$name" "$(docker inspect -f '{{.Id}}' "$name")"
-      log "$name: created from $IMAGE_REPO:$tag on 127.0.0.1:$api/$ui" ;;
+      baseline_set "$key" "$(docker inspect -f '{{.Id}}' "$name")"
+      log "$name: created$(on_host) from $IMAGE_REPO:$tag on 127.0.0.1:$api/$ui" ;;
     running) ;;
     *) docker start "$name" >/dev/null || die "$name" "docker start failed"
-       log "$name: started existing container" ;;
+       log "$name: started existing container$(on_host)" ;;
   esac
 }
 common_env=(-e DATABASE_TYPE=postgresql -e POSTGRES_HOST=tower.local -e "POSTGRES_PORT=$PG_PORT"
@@ -489,23 +512,50 @@ ensure_app "$PROD_CONTAINER" latest 8001 3001 "$APPDATA/jutsu" yes "${common_env
   -e "POSTGRES_DATABASE=$PROD_DB" -e "SECRET_KEY=$JUTSU_LAB_PROD_SECRET_KEY" \
   -e SCHWAB_ENABLED=true -e PAPER_TRADING_ONLY=false -e ENVIRONMENT=production \
   -e "SCHWAB_CLIENT_ID=$JUTSU_LAB_SCHWAB_CLIENT_ID" -e "SCHWAB_CLIENT_SECRET=$JUTSU_LAB_SCHWAB_CLIENT_SECRET"
-if production_only; then
-  if [ "$(container_state "$STAGING_CONTAINER")" != missing ]; then
-    docker rm -f "$STAGING_CONTAINER" >/dev/null
-    log "$STAGING_CONTAINER: removed (production-only lab)"
-  fi
-  rm -f "$LAB/baseline/container-$STAGING_CONTAINER"
-  rm -rf "$APPDATA/jutsu-staging"
-else
+ensure_staging() { # the staging container, on the engine DOCKER_HOST names
   ensure_app "$STAGING_CONTAINER" staging 8002 3002 "$APPDATA/jutsu-staging" no "${common_env[@]}" \
     -e "POSTGRES_DATABASE=$STAGING_DB" -e "SECRET_KEY=$JUTSU_LAB_STAGING_SECRET_KEY" \
     -e SCHWAB_ENABLED=false -e PAPER_TRADING_ONLY=true -e ENVIRONMENT=staging -e LOG_LEVEL=DEBUG
+}
+remove_staging() { # REASON: no staging container on the engine DOCKER_HOST names
+  if [ "$(container_state "$STAGING_CONTAINER")" != missing ]; then
+    docker rm -f "$STAGING_CONTAINER" >/dev/null
+    log "$STAGING_CONTAINER: removed from host $(engine) ($1)"
+  fi
+  rm -f "$LAB/baseline/$(app_key "$STAGING_CONTAINER")"
+}
+if two_hosts && restoring; then # host B as built runs the staging container and nothing else
+  for c in $(on_b docker ps -a --format '{{.Names}}'); do
+    [ "$c" = "$STAGING_CONTAINER" ] && ! production_only && continue
+    on_b docker rm -f "$c" >/dev/null
+    log "host B: removed container $c (not part of the lab as built)"
+  done
+fi
+if production_only; then
+  remove_staging "production-only lab"
+  two_hosts && on_b remove_staging "production-only lab"
+  two_hosts && on_b docker rmi "$IMAGE_REPO:staging" >/dev/null 2>&1 || true
+  rm -rf "$APPDATA/jutsu-staging"
+elif two_hosts; then
+  remove_staging "it runs on host B"
+  # host A never ran staging: no local :staging tag there either (a pull on the wrong host shows up)
+  if restoring && docker image inspect "$IMAGE_REPO:staging" >/dev/null 2>&1; then
+    docker rmi "$IMAGE_REPO:staging" >/dev/null 2>&1 && log "host A: local tag $IMAGE_REPO:staging removed" || true
+  fi
+  on_b ensure_staging
+else
+  ensure_staging
 fi
 
 if restoring; then # images a test pulled and the lab no longer uses
   for img in $(docker images -q --filter dangling=true --filter "reference=$IMAGE_REPO"); do
     docker rmi "$img" >/dev/null 2>&1 || true
   done
+  if two_hosts; then
+    for img in $(on_b docker images -q --filter dangling=true --filter "reference=$IMAGE_REPO"); do
+      on_b docker rmi "$img" >/dev/null 2>&1 || true
+    done
+  fi
 fi
 
 # ---------------------------------------------------------------- sync script, its log, cron
@@ -613,43 +663,23 @@ ensure_hostbin() {
     ln -sfn "$PGBIN/$t" "$PGCLIENT/$t"
   done
 }
-ensure_sshd() {
-  local s="$LAB/ssh" cfg="$LAB/ssh/sshd_config" old=""
-  chmod 700 "$s"
-  [ -f "$s/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C jutsu-lab-host -f "$s/ssh_host_ed25519_key"
-  [ -f "$s/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C jutsu-lab-client -f "$s/id_ed25519"
-  chmod 600 "$s/ssh_host_ed25519_key" "$s/id_ed25519"
-  touch "$s/authorized_keys"
-  grep -qxF "$(cat "$s/id_ed25519.pub")" "$s/authorized_keys" || cat "$s/id_ed25519.pub" >> "$s/authorized_keys"
-  chmod 600 "$s/authorized_keys"
-  echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$s/ssh_host_ed25519_key.pub")" > "$s/known_hosts"
-  cat > "$s/config" <<EOF
-Host $SSH_ALIAS
-  HostName 127.0.0.1
-  Port $SSH_PORT
-  User root
-  IdentityFile $s/id_ed25519
-  IdentitiesOnly yes
-  UserKnownHostsFile $s/known_hosts
-  StrictHostKeyChecking yes
-  BatchMode yes
-  LogLevel ERROR
-EOF
+# sshd_instance NAME PORT HOSTKEY CONFIG PIDFILE LOGFILE SETENV: write CONFIG, then start that sshd, or reload
+# it when CONFIG changed. Host A and host B differ only in these (B adds DOCKER_HOST to SETENV).
+sshd_instance() {
+  local name="$1" port="$2" key="$3" cfg="$4" pidf="$5" logf="$6" setenv="$7" old=""
   [ -f "$cfg" ] && old="$(cat "$cfg")"
-  # SHLVL=1 makes bash skip ~/.bashrc for ssh commands (bash only sources it when SHLVL < 2), so the
-  # session keeps exactly the Unraid-like PATH below.
   cat > "$cfg" <<EOF
 # jutsu-lab sshd (written by test/lab/up.sh)
-ListenAddress 127.0.0.1:$SSH_PORT
-HostKey $s/ssh_host_ed25519_key
-PidFile $LAB/sshd.pid
+ListenAddress 127.0.0.1:$port
+HostKey $key
+PidFile $pidf
 PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
 UsePAM no
 StrictModes no
-AuthorizedKeysFile $s/authorized_keys
+AuthorizedKeysFile $LAB/ssh/authorized_keys
 AllowStreamLocalForwarding yes
 AllowTcpForwarding yes
 X11Forwarding no
@@ -659,25 +689,67 @@ MaxStartups 100:30:200
 MaxSessions 100
 ClientAliveInterval 30
 LogLevel INFO
-SetEnv PATH=$HOSTBIN TZ=America/New_York SHLVL=1
+SetEnv $setenv
 Subsystem sftp internal-sftp
 EOF
   mkdir -p /run/sshd
   chmod 755 /run/sshd
-  /usr/sbin/sshd -t -f "$cfg" || die sshd "sshd_config test failed"
-  if pid_alive "$LAB/sshd.pid" sshd; then
+  /usr/sbin/sshd -t -f "$cfg" || die "$name" "sshd_config test failed ($cfg)"
+  if pid_alive "$pidf" sshd; then
     if [ "$old" != "$(cat "$cfg")" ]; then
-      kill -HUP "$(cat "$LAB/sshd.pid")"
+      kill -HUP "$(cat "$pidf")"
       sleep 0.3
-      log "sshd: reloaded config"
+      log "$name: reloaded config"
     fi
   else
-    rm -f "$LAB/sshd.pid"
-    /usr/sbin/sshd -f "$cfg" -E "$LAB/sshd.log" || die sshd "sshd failed to start; see $LAB/sshd.log"
+    rm -f "$pidf"
+    /usr/sbin/sshd -f "$cfg" -E "$logf" || die "$name" "sshd failed to start; see $logf"
     local i
-    for ((i = 0; i < 50; i++)); do pid_alive "$LAB/sshd.pid" sshd && break; sleep 0.1; done
-    pid_alive "$LAB/sshd.pid" sshd || die sshd "sshd did not write $LAB/sshd.pid; see $LAB/sshd.log"
-    log "sshd: started on 127.0.0.1:$SSH_PORT (pid $(cat "$LAB/sshd.pid"))"
+    for ((i = 0; i < 50; i++)); do pid_alive "$pidf" sshd && break; sleep 0.1; done
+    pid_alive "$pidf" sshd || die "$name" "sshd did not write $pidf; see $logf"
+    log "$name: started on 127.0.0.1:$port (pid $(cat "$pidf"))"
+  fi
+}
+ssh_client_entry() { # ALIAS PORT: one Host block of $LAB/ssh/config
+  cat <<EOF
+Host $1
+  HostName 127.0.0.1
+  Port $2
+  User root
+  IdentityFile $LAB/ssh/id_ed25519
+  IdentitiesOnly yes
+  UserKnownHostsFile $LAB/ssh/known_hosts
+  StrictHostKeyChecking yes
+  BatchMode yes
+  LogLevel ERROR
+EOF
+}
+ensure_sshd() {
+  local s="$LAB/ssh" b="$LAB/ssh-b"
+  chmod 700 "$s"
+  [ -f "$s/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C jutsu-lab-host -f "$s/ssh_host_ed25519_key"
+  [ -f "$s/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C jutsu-lab-client -f "$s/id_ed25519"
+  chmod 600 "$s/ssh_host_ed25519_key" "$s/id_ed25519"
+  touch "$s/authorized_keys"
+  grep -qxF "$(cat "$s/id_ed25519.pub")" "$s/authorized_keys" || cat "$s/id_ed25519.pub" >> "$s/authorized_keys"
+  chmod 600 "$s/authorized_keys"
+  echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$s/ssh_host_ed25519_key.pub")" > "$s/known_hosts"
+  ssh_client_entry "$SSH_ALIAS" "$SSH_PORT" > "$s/config"
+  if two_hosts; then # host B: a host key of its own (kept across runs), the same client key and authorized_keys
+    mkdir -p "$b"
+    chmod 700 "$b"
+    [ -f "$b/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C jutsu-lab-host-b -f "$b/ssh_host_ed25519_key"
+    chmod 600 "$b/ssh_host_ed25519_key"
+    echo "[127.0.0.1]:$B_SSH_PORT $(cut -d' ' -f1,2 "$b/ssh_host_ed25519_key.pub")" >> "$s/known_hosts"
+    ssh_client_entry "$B_SSH_ALIAS" "$B_SSH_PORT" >> "$s/config"
+  fi
+  # SHLVL=1 makes bash skip ~/.bashrc for ssh commands (bash only sources it when SHLVL < 2), so the
+  # session keeps exactly the Unraid-like PATH below.
+  sshd_instance sshd "$SSH_PORT" "$s/ssh_host_ed25519_key" "$s/sshd_config" "$LAB/sshd.pid" "$LAB/sshd.log" \
+    "PATH=$HOSTBIN TZ=America/New_York SHLVL=1"
+  if two_hosts; then
+    sshd_instance "sshd B" "$B_SSH_PORT" "$b/ssh_host_ed25519_key" "$b/sshd_config" "$LAB/sshd-b.pid" \
+      "$LAB/sshd-b.log" "PATH=$HOSTBIN TZ=America/New_York SHLVL=1 DOCKER_HOST=$B_DOCKER_HOST"
   fi
 }
 ensure_hostbin
@@ -728,6 +800,14 @@ JUTSU_LAB_SYNC_SCRIPT=$SYNC_SCRIPT
 JUTSU_LAB_SYNC_LOG=$SYNC_LOG
 JUTSU_LAB_PROFILE=$LAB/profile.json
 JUTSU_LAB_SECRETS_FILE=$LAB/secrets.env
+JUTSU_LAB_TWO_HOSTS=$TWO_HOSTS
+JUTSU_LAB_PROFILE_TWO_HOSTS=$LAB/profile-two-hosts.json
+JUTSU_LAB_B_SSH_ALIAS=$B_SSH_ALIAS
+JUTSU_LAB_B_SSH_HOST=127.0.0.1
+JUTSU_LAB_B_SSH_PORT=$B_SSH_PORT
+JUTSU_LAB_B_DOCKER_HOST=$B_DOCKER_HOST
+JUTSU_LAB_B_DOCKER_ROOT=$B_DOCKER_ROOT
+JUTSU_LAB_STAGING_DOCKER_HOST=$(if two_hosts; then echo "$B_DOCKER_HOST"; else echo "$A_DOCKER_HOST"; fi)
 EOF
   jq -n --arg lab "$LAB" --argjson ssh "$SSH_PORT" --arg reg "http://$REGISTRY" --argjson pg "$PG_PORT" \
     --arg image "$IMAGE_REPO" --arg script "$SYNC_SCRIPT" --arg synclog "$SYNC_LOG" --arg origin "$ORIGIN" '
@@ -742,6 +822,13 @@ EOF
    app: {healthPath: "/api/health", environmentPath: "/api/status/environment", tradingStartPath: "/api/trading/start"},
    sync: {script: $script, log: $synclog, tables: ["market_data", "performance_snapshots"], schedule: "0 2 * * *", timezone: "America/New_York"},
    repo: {path: ($lab + "/workspace/jutsu-labs"), remote: "origin", featurePrefix: "feature/", origin: $origin}}' > "$LAB/profile.json"
+  # the same profile with staging on host B: its host is the top-level host with B's port
+  if two_hosts; then
+    jq --argjson port "$B_SSH_PORT" '.environments.staging.host = (.host + {port: $port})' "$LAB/profile.json" \
+      > "$LAB/profile-two-hosts.json" || die outputs "cannot write $LAB/profile-two-hosts.json"
+  else
+    rm -f "$LAB/profile-two-hosts.json"
+  fi
 }
 write_outputs
 
@@ -777,7 +864,9 @@ wait_healthy() {
   die "$name" "container is not healthy (health=$h); try: up.sh --recreate"
 }
 wait_healthy "$PROD_CONTAINER"
-production_only || wait_healthy "$STAGING_CONTAINER"
+if ! production_only; then
+  if two_hosts; then on_b wait_healthy "$STAGING_CONTAINER"; else wait_healthy "$STAGING_CONTAINER"; fi
+fi
 log "containers: healthy [$(elapsed)]"
 
 out="$(ssh -F "$LAB/ssh/config" "$SSH_ALIAS" 'echo "PATH=$PATH"; command -v psql || echo no-psql; docker ps --format "{{.Names}}"' 2>&1)" ||
@@ -786,4 +875,14 @@ grep -qx "PATH=$HOSTBIN" <<<"$out" || { echo "$out" >&2; die sshd "ssh session P
 grep -qx no-psql <<<"$out" || warn "psql is visible on the ssh host PATH (hosttools add-pg-client active?)"
 grep -qx "$PROD_CONTAINER" <<<"$out" || die sshd "docker ps over ssh does not list $PROD_CONTAINER"
 log "sshd: ssh $SSH_ALIAS docker ps OK (PATH=$HOSTBIN)"
-log "lab up in $(elapsed): source $LAB/lab.env; profile $LAB/profile.json"
+if two_hosts; then
+  grep -qx "$STAGING_CONTAINER" <<<"$out" && die sshd "docker ps over ssh to $SSH_ALIAS lists $STAGING_CONTAINER (it runs on host B)"
+  out="$(ssh -F "$LAB/ssh/config" "$B_SSH_ALIAS" 'echo "PATH=$PATH"; echo "DOCKER_HOST=$DOCKER_HOST"; docker ps --format "{{.Names}}"' 2>&1)" ||
+    { echo "$out" >&2; die sshd-b "ssh -F $LAB/ssh/config $B_SSH_ALIAS docker ps failed"; }
+  grep -qx "PATH=$HOSTBIN" <<<"$out" || { echo "$out" >&2; die sshd-b "ssh session PATH on host B is not $HOSTBIN"; }
+  grep -qx "DOCKER_HOST=$B_DOCKER_HOST" <<<"$out" || { echo "$out" >&2; die sshd-b "ssh session on host B does not have DOCKER_HOST=$B_DOCKER_HOST"; }
+  grep -qx "$PROD_CONTAINER" <<<"$out" && die sshd-b "docker ps over ssh to $B_SSH_ALIAS lists $PROD_CONTAINER (it runs on host A)"
+  production_only || grep -qx "$STAGING_CONTAINER" <<<"$out" || die sshd-b "docker ps over ssh to $B_SSH_ALIAS does not list $STAGING_CONTAINER"
+  log "sshd B: ssh $B_SSH_ALIAS docker ps OK (DOCKER_HOST=$B_DOCKER_HOST)"
+fi
+log "lab up in $(elapsed): source $LAB/lab.env; profile $LAB/profile.json$(two_hosts && echo "; two hosts: $LAB/profile-two-hosts.json")"

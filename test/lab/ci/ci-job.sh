@@ -4,6 +4,8 @@
 # Usage: ci-job.sh [--delay] [--force] REPO REF SHA   (--delay: wait CI_DELAY s; --force: ignore [skip ci])
 set -uo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin DOCKER_BUILDKIT=0
+# CI builds on host A's engine, also when the push came in over ssh to host B (whose sessions set DOCKER_HOST)
+unset DOCKER_HOST
 CI_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=/dev/null
 . "$CI_DIR/ci.env"   # CI_LOG, CI_DELAY, REGISTRY_PORT
