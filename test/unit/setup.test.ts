@@ -10,7 +10,7 @@ const profile = parseProfile({...SEED_PROFILE, postgres: {host: 'tower.local', p
 const PRODUCTION_BODY = {
 	Image: 'ankugo/jutsu-labs:latest',
 	Env: ['ENVIRONMENT=production', 'SCHWAB_ENABLED=true', 'SCHWAB_CLIENT_ID=abc', 'SCHWAB_CLIENT_SECRET=def', 'PAPER_TRADING_ONLY=false', 'POSTGRES_DATABASE=jutsu_labs', 'POSTGRES_PASSWORD=pw', 'SECRET_KEY=prodkey', 'ADMIN_PASSWORD=admin', 'TZ=America/New_York'],
-	Labels: {'net.unraid.docker.managed': 'dockerman', 'org.opencontainers.image.revision': 'abc'},
+	Labels: {'net.unraid.docker.managed': 'dockerman', 'org.opencontainers.image.revision': 'abc', 'net.unraid.docker.webui': 'http://[IP]:[PORT:3001]/'},
 	HostConfig: {
 		PortBindings: {'8000/tcp': [{HostIp: '', HostPort: '8001'}], '3000/tcp': [{HostIp: '', HostPort: '3001'}], '9999/tcp': [{HostIp: '', HostPort: '9999'}]},
 		Binds: ['/mnt/user/appdata/jutsu/config:/app/config', '/mnt/user/appdata/jutsu/logs:/app/logs:rw', '/mnt/user/appdata/jutsu/tokens:/app/tokens', 'jutsu-cache:/cache'],
@@ -19,7 +19,7 @@ const PRODUCTION_BODY = {
 };
 
 function stagingBody(): Record<string, any> {
-	const out = execFileSync('jq', ['--arg', 'image', 'ankugo/jutsu-labs:staging', '--arg', 'secret', 'NEWKEY', '--argjson', 'over', JSON.stringify(stagingOverrides(profile)), '--argjson', 'api', '8002', '--argjson', 'ui', '3002', STAGING_BODY_JQ], {input: JSON.stringify(PRODUCTION_BODY), encoding: 'utf8'});
+	const out = execFileSync('jq', ['--arg', 'image', 'ankugo/jutsu-labs:staging', '--arg', 'secret', 'NEWKEY', '--argjson', 'over', JSON.stringify(stagingOverrides(profile)), '--argjson', 'api', '8002', '--argjson', 'ui', '3002', '--argjson', 'produi', '3001', STAGING_BODY_JQ], {input: JSON.stringify(PRODUCTION_BODY), encoding: 'utf8'});
 	return JSON.parse(out) as Record<string, any>;
 }
 
@@ -34,7 +34,8 @@ describe('setup staging', () => {
 			'ADMIN_PASSWORD=admin', 'ENVIRONMENT=staging', 'LOG_LEVEL=DEBUG', 'PAPER_TRADING_ONLY=true', 'POSTGRES_DATABASE=jutsu_labs_staging', 'POSTGRES_PASSWORD=pw',
 			'SCHWAB_ENABLED=false', 'SECRET_KEY=NEWKEY', 'TZ=America/New_York',
 		]);
-		expect(body.Labels).toEqual({'net.unraid.docker.managed': 'dockerman'});
+		// the web UI link opens staging's dashboard, not production's
+		expect(body.Labels).toEqual({'net.unraid.docker.managed': 'dockerman', 'net.unraid.docker.webui': 'http://[IP]:[PORT:3002]/'});
 	});
 
 	it('the SECRET_KEY is made on the host (openssl) and the script holds no secret of its own', () => {

@@ -178,7 +178,8 @@ def drop_env($names): map(select((split("=")[0]) as $n | ($names | index([$n])) 
 .HostConfig.Binds = ((.HostConfig.Binds // []) | map(select(startswith("/")) | select(test("token"; "i") | not)
     | (split(":")) as $p | ([($p[0] | appdata_rename)] + $p[1:]) | join(":"))) |
 .HostConfig.Mounts = ((.HostConfig.Mounts // []) | map(select(.Type == "bind") | select((.Source + .Target) | test("token"; "i") | not) | .Source |= appdata_rename)) |
-.Labels = ((.Labels // {}) | with_entries(select(.key | test("revision") | not)))
+.Labels = ((.Labels // {}) | with_entries(select(.key | test("revision") | not))
+    | with_entries(if .key == "net.unraid.docker.webui" then .value |= (gsub("\\\\[PORT:\\($produi)\\\\]"; "[PORT:\\($ui)]") | gsub(":\\($produi)(?<end>/|$)"; ":\\($ui)\\(.end)")) else . end))
 `;
 
 export function stagingOverrides(profile: Profile): Record<string, string> {
@@ -207,7 +208,7 @@ unset all` : sh`src=$(docker inspect --type container ${production.container}) |
 imgjson=$(docker image inspect "$(printf '%s' "$src" | jq -r '.[0].Image')" 2>/dev/null || echo '[]')`}
 secret=$(openssl rand -hex 32) || exit 5
 body=$( { printf '%s' "$src"; printf '%s' "$imgjson"; } | jq -s --arg image ${image} ${CREATE_BODY_JQ} \\
-  | jq --arg image ${image} --arg secret "$secret" --argjson over ${over} --argjson api ${String(staging.apiPort)} --argjson ui ${String(staging.uiPort)} ${STAGING_BODY_JQ}) || exit 3
+  | jq --arg image ${image} --arg secret "$secret" --argjson over ${over} --argjson api ${String(staging.apiPort)} --argjson ui ${String(staging.uiPort)} --argjson produi ${String(production.uiPort)} ${STAGING_BODY_JQ}) || exit 3
 unset secret
 printf '%s' "$body" | jq -r '(.HostConfig.Binds // [])[] | split(":")[0]' | while IFS= read -r d; do mkdir -p "$d"; done
 resp=$(printf '%s' "$body" | curl -sS --unix-socket "$sock" -H 'Content-Type: application/json' -X POST --data-binary @- ${`http://localhost/containers/create?name=${staging.container}`}) || { echo 'jutsu-ops: the Docker Engine API did not answer' >&2; exit 6; }
