@@ -89,6 +89,9 @@ export async function listAllContainers(session: Session, signal?: AbortSignal):
 		}
 	});
 	seenOn.set(session, seen);
+	// As on one host: production, staging, then the rest by name (and host).
+	const rank = (c: Container) => (c.environment === 'production' ? 0 : c.environment === 'staging' ? 1 : 2);
+	containers.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name) || (a.host ?? '').localeCompare(b.host ?? ''));
 	if (failures.length === 0) return containers;
 	if (failures.length === session.connections.length) throw failures[0]!.error;
 	throw new PartialListError(containers, failures);

@@ -117,6 +117,8 @@ describe('a host per environment', () => {
 		expect(rows).toContainEqual(['jutsu-labs-staging', '-', 'root@tower-a:2222']);
 		expect(rows).toContainEqual(['other-on-b', '-', 'root@tower-b:2223']);
 		expect(list.filter(c => c.environment === 'staging')).toHaveLength(1);
+		// sorted as on one host: production, staging, then the rest
+		expect(list.slice(0, 2).map(c => c.environment)).toEqual(['production', 'staging']);
 		// secrets stay masked whichever host they come from
 		expect(JSON.stringify(list)).not.toContain('s3cr3t-value');
 	});
