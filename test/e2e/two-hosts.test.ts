@@ -215,6 +215,37 @@ describe('production on host A, staging on host B', () => {
 		expect(health.revision).toBe(sha);
 	}, 300_000);
 
+	it('a promotion feature -> staging updates the container on B and verifies it there; the plan names each host', async () => {
+		const clone = mkdtempSync(join(tmp, 'work-'));
+		execFileSync('git', ['clone', '-q', env.JUTSU_LAB_ORIGIN ?? join(LAB_DIR, 'git', 'jutsu-labs.git'), clone]);
+		const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Ana Dev', '-c', 'user.email=ana@example.com', ...args], {cwd: clone, encoding: 'utf8'}).trim();
+		git('checkout', '-q', '-B', 'feature/two-hosts', 'origin/staging');
+		writeFileSync(join(clone, 'TWO_HOSTS.md'), 'staging runs on its own host\n');
+		git('add', '-A');
+		git('commit', '-q', '-m', 'Note about the two hosts');
+		git('push', '-q', 'origin', 'feature/two-hosts:feature/two-hosts');
+		const withRepo = JSON.parse(readFileSync(profile, 'utf8')) as {repo: {path: string}};
+		withRepo.repo.path = clone;
+		const config = join(tmp, 'profile-promote.json');
+		writeFileSync(config, JSON.stringify(withRepo));
+		const productionId = dockerOn('A', 'inspect --type container -f {{.Id}} jutsu-labs').trim();
+
+		const plan = await run(['promote', 'feature/two-hosts', '--to', 'staging', '--dry-run'], {config});
+		expect(plan.stdout).toContain(`[${B}] docker pull`);
+		expect(plan.stdout).toContain(`[${A}] mkdir`);
+		const result = await run(['promote', 'feature/two-hosts', '--to', 'staging', '--ci-timeout', '90'], {config, timeoutMs: 300_000});
+		expect(result.exitCode).toBe(0);
+		// the origin's staging branch now holds the feature, and that commit is what B's staging serves
+		const merged = execFileSync('git', ['--git-dir', env.JUTSU_LAB_ORIGIN ?? join(LAB_DIR, 'git', 'jutsu-labs.git'), 'rev-parse', 'refs/heads/staging'], {encoding: 'utf8'}).trim();
+		expect(execFileSync('git', ['--git-dir', env.JUTSU_LAB_ORIGIN ?? join(LAB_DIR, 'git', 'jutsu-labs.git'), 'merge-base', '--is-ancestor', git('rev-parse', 'HEAD'), merged]).toString()).toBe('');
+		const health = await fetch('http://127.0.0.1:8002/api/health').then(r => r.json()) as {revision?: string};
+		expect(health.revision).toBe(merged);
+		expect(names('B')).toEqual(['jutsu-labs-staging']);
+		expect(names('A')).not.toContain('jutsu-labs-staging');
+		expect(dockerOn('A', 'inspect --type container -f {{.Id}} jutsu-labs').trim()).toBe(productionId);
+		execFileSync('git', ['--git-dir', env.JUTSU_LAB_ORIGIN ?? join(LAB_DIR, 'git', 'jutsu-labs.git'), 'update-ref', '-d', 'refs/heads/feature/two-hosts']);
+	}, 320_000);
+
 	it('setup staging re-creates a missing staging container on B from production\'s config on A, with its own SECRET_KEY', async () => {
 		dockerOn('B', 'rm -f jutsu-labs-staging');
 		const result = await run(['setup', 'staging', '--yes', '--ci-timeout', '60'], {timeoutMs: 400_000});
