@@ -1,5 +1,5 @@
 import {Box, Text, useInput, useWindowSize} from 'ink';
-import {useCallback, useMemo, useState} from 'react';
+import {useCallback, useEffect, useMemo, useState} from 'react';
 import {EnvBand} from './ui/components/EnvBand.js';
 import {Header} from './ui/components/Header.js';
 import {HelpOverlay} from './ui/components/HelpOverlay.js';
@@ -29,6 +29,17 @@ export function App({services, onQuit, initialScreen}: AppProps) {
 	const safetyBadge = useMemo(() => ({failed: safetyFailed, setFailed: setSafetyFailed}), [safetyFailed]);
 	const onFocus = useCallback((f: Focus) => setFocus(prev => (prev.environment === f.environment && prev.name === f.name ? prev : f)), []);
 	const screen = SCREENS.find(s => s.id === screenId) ?? SCREENS[0]!;
+
+	// The header's safety badge is known from the start: the checks run once in the background (read-only);
+	// the Safety screen runs them itself when it is the first screen.
+	useEffect(() => {
+		if (initialScreen === 'safety') return;
+		const controller = new AbortController();
+		services.runSafety({}, () => undefined, controller.signal).then(report => {
+			if (!controller.signal.aborted) setSafetyFailed(previous => previous ?? report.summary.fail > 0);
+		}, () => undefined);
+		return () => controller.abort();
+	}, [services, initialScreen]);
 
 	useInput((input, key) => {
 		const action = actionFor(input, key, ['global']);

@@ -13,7 +13,9 @@ async function mount(options: {readOnly?: boolean; setup?: (p: ReturnType<typeof
 	options.setup?.(promote);
 	const services = fakeServices({promote, readOnly: options.readOnly ?? false});
 	const view = render(<App services={services} onQuit={vi.fn()} initialScreen="promote" />);
-	await tick(80);
+	// the first frame with the branch list and its preview (the header's safety checks run beside it)
+	await until(() => /would land|no feature branches|read-only/u.test(view.lastFrame() ?? ''), 3000);
+	await tick(40);
 	return {...view, promote};
 }
 

@@ -34,6 +34,21 @@ const withSharedSecret = (options: SafetyOptions, onUpdate: (id: string, s: Chec
 	{...options, restartSampleMs: 0}, onUpdate, signal,
 );
 
+describe('the header\'s safety badge', () => {
+	it('is there from the start on any screen: the checks run once in the background when the console opens', async () => {
+		const failing = await mount({runSafety: withSharedSecret}, 'containers', false);
+		await until(failing.lastFrame, f => f.includes('SAFETY CHECK FAILED'));
+		expect(failing.lastFrame()).toContain('SAFETY CHECK FAILED');
+		expect(failing.lastFrame()).toContain('Containers · ? help');
+		failing.unmount();
+		const passing = await mount({}, 'containers', false);
+		await tick(300);
+		expect(passing.lastFrame()).toMatch(/jutsu-labs\s+production/u);
+		expect(passing.lastFrame()).not.toContain('SAFETY CHECK FAILED');
+		passing.unmount();
+	});
+});
+
 describe('Safety screen', () => {
 	it('runs the checks on open, grouped, with a summary line; no warning badge when nothing failed', async () => {
 		const {lastFrame, unmount} = await mount();
