@@ -123,7 +123,12 @@ function rebuild({node, nodeGyp, nodedir, dir, binary, args, log}) {
 	for (const key of ['npm_config_target', 'npm_config_runtime', 'npm_config_disturl', 'npm_config_dist_url']) delete env[key];
 	const r = spawnSync(node, [nodeGyp, 'rebuild', `--nodedir=${nodedir}`, ...args, '-j', 'max'], {cwd: dir, env, encoding: 'utf8', timeout: 300_000});
 	log.push(`$ (cd ${dir} && ${node} ${nodeGyp} rebuild --nodedir=${nodedir} ${args.join(' ')} -j max)`, r.stdout ?? '', r.stderr ?? '', r.error ? String(r.error) : '');
-	const failed = r.status === 0 ? undefined : r.error?.message ?? (r.stderr ?? '').trim().split('\n').findLast(l => /error/i.test(l))?.trim() ?? `node-gyp exit ${r.status}`;
+	// The compiler's first error says most (a missing header, a missing compiler); else node-gyp's own last word.
+	const output = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n');
+	const failed = r.status === 0 ? undefined : r.error?.message
+		?? output.find(l => !l.startsWith('gyp ') && /(^|\s)(fatal )?error:/.test(l))?.trim()
+		?? output.findLast(l => /error/i.test(l))?.replace(/^gyp ERR! (stack )?/, '').trim()
+		?? `node-gyp exit ${r.status}`;
 	if (failed && had && !existsSync(binary)) {
 		try {
 			mkdirSync(dirname(binary), {recursive: true});
