@@ -5,6 +5,7 @@
 //  3. key-to-frame latency while streaming vs idle (ratio).
 import {execFileSync, spawn} from 'node:child_process';
 import {mkdtempSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import v8 from 'node:v8';
 import {runInNewContext} from 'node:vm';
@@ -40,8 +41,9 @@ const sshArgs = ['-F', 'none', '-i', join(LAB, 'ssh/id_ed25519'), '-o', `UserKno
 const baselineLines = Number(execFileSync('bash', ['-c', `timeout ${SECONDS} ssh ${sshArgs.map(a => `'${a}'`).join(' ')} docker logs -f --tail 0 ${NAME} | wc -l`], {encoding: 'utf8'}).trim());
 const baselineRate = baselineLines / SECONDS;
 
-// Note: ssh2's native crypto binding must load under the Node that runs this (`npm rebuild ssh2`), or every
-// SSH packet is decrypted by a fresh JS Decipheriv: under a flood that, not the view, is most of the CPU.
+// Note: ssh2's native crypto binding must load under the Node that runs this (the postinstall step
+// scripts/native-rebuild.mjs sees to it), or every SSH packet is decrypted by a fresh JS Decipheriv: under a flood
+// that, not the view, is most of the CPU. The last line says which one this run used.
 // 1b. The log view: the app's own services and LogsScreen, rendered by Ink into a test stdout.
 const dir = mkdtempSync(join(tmpdir(), 'jutsu-bench-logs-'));
 const profile = JSON.parse(execFileSync('cat', [join(LAB, 'profile.json')], {encoding: 'utf8'}));
@@ -49,6 +51,8 @@ profile.logs = {bufferLines: 5000};
 writeFileSync(join(dir, 'profile.json'), JSON.stringify(profile));
 const session = createSession({configFile: join(dir, 'profile.json'), auditFile: join(dir, 'audit.jsonl')});
 await session.transport.connect();
+const {bindingAvailable} = createRequire(join(ROOT, 'package.json'))('ssh2/lib/protocol/crypto.js');
+const decipher = session.transport.client?._protocol?._decipher?.constructor?.name;
 const base = servicesFor(session);
 let delivered = 0;
 const services = {...base, streamLogs: (name, options, onLine, signal) => base.streamLogs(name, {...options, tail: 0}, (line, stderr) => {
@@ -103,4 +107,5 @@ console.log(`log view (ring buffer + 80 ms redraw): ${Math.round(viewRate).toLoc
 console.log(`ratio log view / baseline: ${(viewRate / baselineRate).toFixed(2)}`);
 console.log(`after ${delivered.toLocaleString('en-US')} lines: rss ${mb(rssAfter)} MB (before streaming ${mb(rssBefore)} MB, +${mb(rssAfter - rssBefore)} MB), heap used ${mb(heapUsed)} MB; buffer ${stats?.[1]}/${stats?.[2]} lines, dropped ${stats?.[3]}`);
 console.log(`key-to-frame: idle median ${idle.median.toFixed(1)} ms p95 ${idle.p95.toFixed(1)} ms; streaming median ${streaming.median.toFixed(1)} ms p95 ${streaming.p95.toFixed(1)} ms; ratio streaming/idle ${(streaming.median / idle.median).toFixed(2)}`);
+console.log(`ssh2 crypto under Node ${process.version}: ${bindingAvailable ? 'native binding (sshcrypto.node)' : 'JS fallback (node:crypto)'}${decipher ? `, decipher ${decipher}` : ''}`);
 process.exit(0);
