@@ -10,6 +10,7 @@ import {createSession} from '../../source/core/session.js';
 import {LogsScreen} from '../../source/ui/screens/LogsScreen.js';
 import {servicesFor} from '../../source/tui.js';
 import {cli, expectNoSecrets, LAB_DIR, labEnv, labProfilePath, labSecrets, onHost, ROOT, tempProfile} from '../support/lab.js';
+import {TmuxConsole} from '../support/tmux.js';
 
 /**
  * Containers in depth against the lab: update detection through the registry, update with rollback, registry
@@ -222,65 +223,41 @@ describe('registry down', () => {
 });
 
 describe('the console under tmux', () => {
-	const session = `jutsu-e2e-c3-${process.pid}`;
-	afterAll(() => {
-		try {
-			execFileSync('tmux', ['kill-session', '-t', session], {stdio: 'ignore'});
-		} catch {
-			// gone
-		}
-	});
-
-	async function screen(match: RegExp, timeoutMs = 20_000): Promise<string> {
-		const until = Date.now() + timeoutMs;
-		let text = '';
-		while (Date.now() < until) {
-			text = execFileSync('tmux', ['capture-pane', '-p', '-t', session], {encoding: 'utf8'});
-			captured.push(text);
-			if (match.test(text)) return text;
-			await new Promise(resolve => setTimeout(resolve, 200));
-		}
-		throw new Error(`screen never matched ${match}:\n${text}`);
-	}
-	// A screen that has just drawn may not be listening yet (Ink attaches input handlers after the frame):
-	// let it settle before each key, as a person would.
-	const keys = (...k: string[]) => {
-		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
-		execFileSync('tmux', ['send-keys', '-t', session, ...k]);
-	};
+	const tui = new TmuxConsole(`jutsu-e2e-c3-${process.pid}`, captured);
+	afterAll(() => tui.kill());
 
 	it('Dashboard, details with masked env, logs and the audit screen show no secret value', async () => {
 		const command = `cd ${tmp} && ${process.execPath} ${join(ROOT, 'dist/cli.js')} --config ${labProfilePath()}`;
-		execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '40', '-e', `JUTSU_OPS_AUDIT_FILE=${audit}`, command]);
-		const dashboard = await screen(/update\s+\S.*(up to date|update available)/u);
+		tui.start(command, {width: 140, height: 40, env: {JUTSU_OPS_AUDIT_FILE: audit}});
+		const dashboard = await tui.screen(/update\s+\S.*(up to date|update available)/u);
 		expect(dashboard).toMatch(/PRODUCTION\s+STAGING/u);
 		expect(dashboard).toMatch(/SECRET_KEY\s+••••••\s+••••••\s+differs/u);
 		expect(dashboard).toMatch(/ADMIN_PASSWORD\s+••••••\s+••••••\s+same/u);
-		keys('3');
-		await screen(/of \d+ containers/u);
-		keys('j');
-		await screen(/STAGING · jutsu-labs-staging/u);
-		keys('Enter');
-		await screen(/restart policy\s+unless-stopped/u);
-		for (let i = 0; i < 25; i++) keys('j');
-		const details = await screen(/SECRET_KEY=••••••/u);
+		tui.keys('3');
+		await tui.screen(/of \d+ containers/u);
+		tui.keys('j');
+		await tui.screen(/STAGING · jutsu-labs-staging/u);
+		tui.keys('Enter');
+		await tui.screen(/restart policy\s+unless-stopped/u);
+		for (let i = 0; i < 25; i++) tui.keys('j');
+		const details = await tui.screen(/SECRET_KEY=••••••/u);
 		expect(details).toMatch(/POSTGRES_PASSWORD=••••••/u);
-		keys('Escape');
-		await screen(/Enter details/u);
-		keys('k');
-		await screen(/PRODUCTION · jutsu-labs/u);
-		keys('Enter');
-		await screen(/restart policy/u);
-		for (let i = 0; i < 25; i++) keys('j');
-		const production = await screen(/SCHWAB_CLIENT_SECRET=••••••/u);
+		tui.keys('Escape');
+		await tui.screen(/Enter details/u);
+		tui.keys('k');
+		await tui.screen(/PRODUCTION · jutsu-labs/u);
+		tui.keys('Enter');
+		await tui.screen(/restart policy/u);
+		for (let i = 0; i < 25; i++) tui.keys('j');
+		const production = await tui.screen(/SCHWAB_CLIENT_SECRET=••••••/u);
 		expect(production).toMatch(/SCHWAB_CLIENT_ID=••••••/u);
-		keys('l');
-		await screen(/FOLLOW · \d+\/5000 lines/u);
-		keys('s');
-		await screen(/saved \d+ lines to/u);
-		keys('8');
-		await screen(/entries, newest first/u);
-		keys('q');
+		tui.keys('l');
+		await tui.screen(/FOLLOW · \d+\/5000 lines/u);
+		tui.keys('s');
+		await tui.screen(/saved \d+ lines to/u);
+		tui.keys('8');
+		await tui.screen(/entries, newest first/u);
+		tui.keys('q');
 		const saved = readdirSync(tmp).filter(f => f.startsWith('jutsu-ops-') && f.endsWith('.log'));
 		expect(saved.length).toBe(1);
 		captured.push(readFileSync(join(tmp, saved[0]!), 'utf8'));

@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cli, expectNoSecrets, LAB_DIR, labProfile, onHost, tempProfile} from '../support/lab.js';
+import {TmuxConsole} from '../support/tmux.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'jutsu-e2e-'));
 
@@ -138,55 +139,36 @@ describe('faults: each one explained, nothing run', () => {
 });
 
 describe('the TUI binary under tmux', () => {
-	const session = `jutsu-e2e-${process.pid}`;
+	const tui = new TmuxConsole(`jutsu-e2e-${process.pid}`);
 	const exitFile = join(tmp, 'tui-exit');
 
 	afterAll(() => {
-		try {
-			execFileSync('tmux', ['kill-session', '-t', session], {stdio: 'ignore'});
-		} catch {
-			// already gone
-		}
+		tui.kill();
 		rmSync(exitFile, {force: true});
 	});
-
-	async function screen(match: RegExp, timeoutMs = 20_000): Promise<string> {
-		const until = Date.now() + timeoutMs;
-		let text = '';
-		while (Date.now() < until) {
-			text = execFileSync('tmux', ['capture-pane', '-p', '-t', session], {encoding: 'utf8'});
-			if (match.test(text)) return text;
-			await new Promise(resolve => setTimeout(resolve, 200));
-		}
-		throw new Error(`screen never matched ${match}:\n${text}`);
-	}
 
 	it('opens on the Dashboard; on Containers (3) shows both containers, moves the band with j, filters with /, and exits 130 on Ctrl-C', async () => {
 		const profile = join(LAB_DIR, 'profile.json');
 		expect(labProfile().host.port).toBe(2222);
 		const command = `${process.execPath} dist/cli.js --config ${profile}; echo $? > ${exitFile}`;
-		execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '30', '-e', `JUTSU_OPS_AUDIT_FILE=${join(tmp, 'audit-tui.jsonl')}`, command]);
+		tui.start(command, {width: 120, height: 30, env: {JUTSU_OPS_AUDIT_FILE: join(tmp, 'audit-tui.jsonl')}});
 		// The Dashboard opens first; 3 is the Containers screen.
-		await screen(/jutsu-labs-staging/u);
-		await new Promise(resolve => setTimeout(resolve, 300));
-		execFileSync('tmux', ['send-keys', '-t', session, '3']);
-		const first = await screen(/jutsu-labs\s+production\s+latest\s+running/u);
+		await tui.screen(/jutsu-labs-staging/u);
+		tui.keys('3');
+		const first = await tui.screen(/jutsu-labs\s+production\s+latest\s+running/u);
 		expect(first).toMatch(/jutsu-labs\s+production\s+latest\s+running\s+healthy/u);
 		expect(first).toContain('PRODUCTION · jutsu-labs');
 		expect(first).toContain('connected');
-		await new Promise(resolve => setTimeout(resolve, 300));
-		execFileSync('tmux', ['send-keys', '-t', session, 'j']);
-		await screen(/STAGING · jutsu-labs-staging/u);
-		await new Promise(resolve => setTimeout(resolve, 300));
-		execFileSync('tmux', ['send-keys', '-t', session, '/', 'p', 'o', 's', 't']);
-		const filtered = await screen(/1 of \d+ containers/u);
+		tui.keys('j');
+		await tui.screen(/STAGING · jutsu-labs-staging/u);
+		tui.keys('/', 'p', 'o', 's', 't');
+		const filtered = await tui.screen(/1 of \d+ containers/u);
 		expect(filtered).toContain('jutsu-postgres');
-		execFileSync('tmux', ['send-keys', '-t', session, 'Escape']);
-		await new Promise(resolve => setTimeout(resolve, 300));
-		execFileSync('tmux', ['send-keys', '-t', session, '?']);
-		const help = await screen(/Keys on Containers \(\? or Esc closes/u);
+		tui.keys('Escape');
+		tui.keys('?');
+		const help = await tui.screen(/Keys on Containers \(\? or Esc closes/u);
 		expect(help).toContain('quit at once');
-		execFileSync('tmux', ['send-keys', '-t', session, 'C-c']);
+		tui.keys('C-c');
 		const until = Date.now() + 10_000;
 		while (!existsSync(exitFile) && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 100));
 		expect(readFileSync(exitFile, 'utf8').trim()).toBe('130');

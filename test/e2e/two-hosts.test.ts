@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cli, expectNoSecrets, LAB_DIR, labEnv, ROOT} from '../support/lab.js';
+import {TmuxConsole} from '../support/tmux.js';
 
 /**
  * Production and staging on two hosts (up.sh --two-hosts): host A (sshd 127.0.0.1:2222, the lab's dockerd) runs
@@ -116,52 +117,31 @@ describe('production on host A, staging on host B', () => {
 	});
 
 	it('the console over two connections: Dashboard host row, Containers HOST column, staging\'s log from B, Safety all OK, Database', async () => {
-		const session = `jutsu-e2e-two-${process.pid}`;
-		const screen = async (match: RegExp, timeoutMs = 30_000): Promise<string> => {
-			const until = Date.now() + timeoutMs;
-			let text = '';
-			while (Date.now() < until) {
-				text = execFileSync('tmux', ['capture-pane', '-p', '-t', session], {encoding: 'utf8'});
-				outputs.push(text);
-				if (match.test(text)) return text;
-				await new Promise(resolve => setTimeout(resolve, 200));
-			}
-			throw new Error(`screen never matched ${match}:\n${text}`);
-		};
-		// Ink attaches key handlers after a frame is drawn: let each screen settle before a key, as a person would.
-		const keys = (...k: string[]) => {
-			Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
-			execFileSync('tmux', ['send-keys', '-t', session, ...k]);
-		};
-		const command = `cd ${tmp} && ${process.execPath} ${join(ROOT, 'dist/cli.js')} --config ${profile}`;
-		execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '45', '-e', `JUTSU_OPS_AUDIT_FILE=${AUDIT}`, command]);
+		const tui = new TmuxConsole(`jutsu-e2e-two-${process.pid}`, outputs);
+		tui.start(`cd ${tmp} && ${process.execPath} ${join(ROOT, 'dist/cli.js')} --config ${profile}`, {width: 160, height: 45, env: {JUTSU_OPS_AUDIT_FILE: AUDIT}});
 		try {
-			const dashboard = await screen(/health\s+healthy\s+healthy/u);
+			const dashboard = await tui.screen(/health\s+healthy\s+healthy/u);
 			expect(dashboard).toContain(`${A} + ${B} (staging)`);
 			expect(dashboard).toMatch(/host\s+root@127\.0\.0\.1:2222\s+root@127\.0\.0\.1:2223/u);
 			expect(dashboard).toMatch(/container\s+jutsu-labs\s+jutsu-labs-staging/u);
-			keys('3');
-			const containers = await screen(/jutsu-labs-staging\s+staging\s+root@127\.0\.0\.1:2223/u);
+			tui.keys('3');
+			const containers = await tui.screen(/jutsu-labs-staging\s+staging\s+root@127\.0\.0\.1:2223/u);
 			expect(containers).toMatch(/HOST/u);
 			expect(containers).toMatch(/jutsu-labs\s+production\s+root@127\.0\.0\.1:2222/u);
-			keys('j');
-			await screen(/STAGING · jutsu-labs-staging/u);
-			keys('Enter');
-			await screen(/restart policy/u);
-			keys('l');
-			await screen(/heartbeat env=staging/u);
-			keys('2');
-			const safety = await screen(/(OK|FAILED): \d+ pass/u, 60_000);
+			tui.keys('j');
+			await tui.screen(/STAGING · jutsu-labs-staging/u);
+			tui.keys('Enter');
+			await tui.screen(/restart policy/u);
+			tui.keys('l');
+			await tui.screen(/heartbeat env=staging/u);
+			tui.keys('2');
+			const safety = await tui.screen(/(OK|FAILED): \d+ pass/u, 60_000);
 			expect(safety).toMatch(/OK: \d+ pass/u);
-			keys('7');
-			await screen(/market_data/u);
-			keys('q');
+			tui.keys('7');
+			await tui.screen(/market_data/u);
+			tui.keys('q');
 		} finally {
-			try {
-				execFileSync('tmux', ['kill-session', '-t', session], {stdio: 'ignore'});
-			} catch {
-				// ended with q
-			}
+			tui.kill();
 		}
 		for (const text of outputs) expect(text).not.toMatch(/did not answer|Unexpected error/u);
 	}, 120_000);
