@@ -3,14 +3,12 @@ import {AuditLog} from '../../source/core/audit/audit.js';
 import {profileSchema} from '../../source/core/config/schema.js';
 import {checkUpdates} from '../../source/core/docker/registry.js';
 import {restartContainer, updateContainer} from '../../source/core/docker/update.js';
-import {OpsError} from '../../source/core/errors.js';
 import {combinedState, connectAll, hostsLabel, listAllContainers, locateContainer, PartialListError} from '../../source/core/hosts.js';
-import {toShell, type RemoteCommand} from '../../source/core/quote.js';
 import {sessionInputs} from '../../source/core/safety/runner.js';
 import {PRODUCTION_SOURCE_JQ} from '../../source/core/setup/staging.js';
 import {execFileSync} from 'node:child_process';
 import {openConnections, sessionOver} from '../../source/core/session.js';
-import type {ConnectionState, ExecOptions, ExecResult, Transport} from '../../source/core/transport/types.js';
+import {fakeTransport, reply} from '../support/fake-transport.js';
 
 const SEPARATOR = '---jutsu-ops-images---';
 
@@ -25,42 +23,16 @@ function raw(name: string, image: string) {
 
 /** A host that runs these containers and records every command. */
 function fakeHost(label: string, names: string[], options: {down?: boolean} = {}) {
-	const commands: string[] = [];
-	let state: ConnectionState = 'idle';
-	const reply = (stdout: string, code = 0): ExecResult => ({stdout, stderr: code ? 'Cannot connect' : '', code, durationMs: 1});
-	const transport = {
-		label, kind: 'ssh', latencyMs: 1,
-		get state() {
-			return state;
-		},
-		async connect() {
-			if (options.down) {
-				state = 'failed';
-				throw new OpsError('connection', `No SSH answer from ${label}.`);
-			}
-			state = 'connected';
-		},
-		ping: async () => 1,
-		forwardOut: async () => {
-			throw new Error('no');
-		},
-		onStateChange: () => () => undefined,
-		close: async () => undefined,
-		async exec(command: RemoteCommand, _o?: ExecOptions) {
-			const text = toShell(command);
-			commands.push(text);
-			if (options.down) throw new OpsError('connection', `No SSH answer from ${label}.`);
-			if (text.includes(SEPARATOR)) {
-				return reply(`${JSON.stringify(names.map(n => raw(n, n.includes('staging') ? 'ankugo/jutsu-labs:staging' : 'ankugo/jutsu-labs:latest')))}\n${SEPARATOR}\n[]`);
-			}
-			if (text.includes('docker pull')) return reply('container=c1\nfrom=sha256:a\nfromRevision=1\nto=sha256:a\ntoRevision=1\nunraid=no\n');
-			if (text.includes('docker restart')) return reply('running\n');
-			if (text.includes('curl')) return reply('{"status":"ok"}\n200');
-			if (text.includes('docker inspect --type container --format')) return reply('0 running\n');
-			return reply('');
-		},
-	};
-	return {transport: transport as unknown as Transport, commands};
+	return fakeTransport(label, text => {
+		if (text.includes(SEPARATOR)) {
+			return reply(`${JSON.stringify(names.map(n => raw(n, n.includes('staging') ? 'ankugo/jutsu-labs:staging' : 'ankugo/jutsu-labs:latest')))}\n${SEPARATOR}\n[]`);
+		}
+		if (text.includes('docker pull')) return reply('container=c1\nfrom=sha256:a\nfromRevision=1\nto=sha256:a\ntoRevision=1\nunraid=no\n');
+		if (text.includes('docker restart')) return reply('running\n');
+		if (text.includes('curl')) return reply('{"status":"ok"}\n200');
+		if (text.includes('docker inspect --type container --format')) return reply('0 running\n');
+		return reply('');
+	}, options);
 }
 
 const B_HOST = {alias: 'tower-b', port: 2223, user: 'root'};

@@ -3,9 +3,8 @@ import {describe, expect, it} from 'vitest';
 import {AuditLog} from '../../source/core/audit/audit.js';
 import {CREATE_BODY_JQ, createFromScript, guardAction, restartContainer, updateContainer} from '../../source/core/docker/update.js';
 import {OpsError} from '../../source/core/errors.js';
-import {type RemoteCommand, toShell} from '../../source/core/quote.js';
 import {sessionOver} from '../../source/core/session.js';
-import type {ExecOptions, ExecResult, Transport} from '../../source/core/transport/types.js';
+import {fakeTransport, reply} from '../support/fake-transport.js';
 import {profile} from '../support/fixtures.js';
 
 const OLD = `sha256:${'a'.repeat(64)}`;
@@ -13,35 +12,18 @@ const NEW = `sha256:${'b'.repeat(64)}`;
 
 /** A host that answers the update's scripts; `health` decides what the health endpoint says. */
 function fakeSession(options: {newImage?: string; health?: number; unraid?: boolean; readOnly?: boolean} = {}) {
-	const scripts: string[] = [];
 	const actions: {action?: string; detail?: string; outcome?: string}[] = [];
 	let exists = true;
 	let rolledBack = false;
-	const reply = (stdout: string, code = 0): ExecResult => ({stdout, stderr: '', code, durationMs: 1});
-	const transport = {
-		label: 'root@tower:22',
-		kind: 'ssh',
-		state: 'connected',
-		latencyMs: 1,
-		connect: async () => undefined,
-		ping: async () => 1,
-		forwardOut: async () => {
-			throw new Error('no');
-		},
-		onStateChange: () => () => undefined,
-		close: async () => undefined,
-		async exec(command: RemoteCommand, _o?: ExecOptions) {
-			const text = toShell(command);
-			scripts.push(text);
-			if (text.includes('docker pull')) return reply(`container=c1\nfrom=${OLD}\nfromRevision=1111111aaaa\nto=${options.newImage ?? NEW}\ntoRevision=2222222bbbb\nunraid=${options.unraid ? 'yes' : 'no'}\n`);
-			if (text.startsWith('docker inspect --type container -f')) return exists ? reply(`running|healthy|${options.newImage ?? NEW}|0\n`) : reply('', 1);
-			if (text.startsWith('docker rm -f')) rolledBack = true;
-			// The old container is healthy again once it is back.
-			if (text.includes('curl -sS -X GET')) return reply(`{"status":"x"}\n${rolledBack ? 200 : options.health ?? 200}`);
-			if (text.includes('docker restart')) return reply('running\n');
-			return reply('');
-		},
-	} as unknown as Transport;
+	const {transport, commands: scripts} = fakeTransport('root@tower:22', text => {
+		if (text.includes('docker pull')) return reply(`container=c1\nfrom=${OLD}\nfromRevision=1111111aaaa\nto=${options.newImage ?? NEW}\ntoRevision=2222222bbbb\nunraid=${options.unraid ? 'yes' : 'no'}\n`);
+		if (text.startsWith('docker inspect --type container -f')) return exists ? reply(`running|healthy|${options.newImage ?? NEW}|0\n`) : reply('', 1);
+		if (text.startsWith('docker rm -f')) rolledBack = true;
+		// The old container is healthy again once it is back.
+		if (text.includes('curl -sS -X GET')) return reply(`{"status":"x"}\n${rolledBack ? 200 : options.health ?? 200}`);
+		if (text.includes('docker restart')) return reply('running\n');
+		return reply('');
+	});
 	const audit = new AuditLog(undefined);
 	audit.record = entry => {
 		if (entry.kind === 'action') actions.push(entry);
