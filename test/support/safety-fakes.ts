@@ -122,6 +122,8 @@ export interface FakeWorld {
 	schedule?: ScheduleInfo;
 	branch?: string | undefined | Error;
 	workflows?: {file: string; text: string}[];
+	/** Per remote branch, when they differ (else `workflows` for every branch). */
+	workflowsByBranch?: Record<string, {file: string; text: string}[]>;
 }
 
 export function defaultHttp(port: number, path: string, method: string): HttpProbe {
@@ -176,9 +178,9 @@ export function fakeInputs(world: FakeWorld = {}): FakeInputs {
 			count('branch');
 			return settle('branch' in world ? world.branch : 'a930cd9d46130000000000000000000000000000');
 		},
-		async workflows() {
+		async workflows(branch: string) {
 			count('workflows');
-			return world.workflows ?? [{file: '.github/workflows/docker-publish.yml', text: SEED_WORKFLOW}];
+			return world.workflowsByBranch?.[branch] ?? world.workflows ?? [{file: '.github/workflows/docker-publish.yml', text: SEED_WORKFLOW}];
 		},
 	};
 }

@@ -80,6 +80,8 @@ describe('each misconfiguration fails the right check and no other', () => {
 		['an unhealthy staging', {containers: [productionContainer(), stagingContainer({health: 'unhealthy'})]}, 'staging.health'],
 		['no staging branch', {branch: undefined}, 'git.staging-branch'],
 		['a workflow that only builds main', {workflows: [{file: 'ci.yml', text: SEED_WORKFLOW.replace('      - staging   # Build and tag as \'staging\'\n', '')}]}, 'git.workflow'],
+		// CI runs the workflows of the pushed branch: main's workflow knowing staging does not help if staging's does not
+		['the staging branch\'s own workflow without staging', {workflowsByBranch: {main: [{file: 'ci.yml', text: SEED_WORKFLOW}], staging: [{file: 'ci.yml', text: SEED_WORKFLOW.replace('      - staging   # Build and tag as \'staging\'\n', '')}]}}, 'git.workflow'],
 		['the sync at 2 AM UTC', {schedule: {...SCHEDULE, cronTimeZone: 'UTC'}}, 'schedule.time'],
 		['production in paper mode', {containers: [productionContainer({}, productionEnv({PAPER_TRADING_ONLY: 'true'})), stagingContainer()]}, 'production.flags'],
 		['production pointing at the staging database', {containers: [productionContainer({}, productionEnv({POSTGRES_DATABASE: 'jutsu_labs_staging'})), stagingContainer()]}, 'production.database'],

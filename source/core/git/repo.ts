@@ -17,7 +17,7 @@ export interface GitResult {
 }
 
 /** Runs one git command; recorded by the caller's audit hook. Never throws for a non-zero exit. */
-export type GitRunner = (args: readonly string[], options?: {signal?: AbortSignal; timeoutMs?: number}) => Promise<GitResult>;
+export type GitRunner = (args: readonly string[], options?: {signal?: AbortSignal; timeoutMs?: number; input?: string; env?: Record<string, string>}) => Promise<GitResult>;
 
 export interface GitAuditHook {
 	(entry: {command: string; code: number; durationMs: number}): void;
@@ -30,8 +30,9 @@ export function gitRunner(repoPath: string, onCommand?: GitAuditHook): GitRunner
 		const {execa} = await import('execa');
 		const started = Date.now();
 		const r = await execa('git', ['-C', cwd, ...args], {
-			reject: false, cancelSignal: options.signal, timeout: options.timeoutMs ?? 60_000, stdin: 'ignore',
-			env: {GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C'},
+			reject: false, cancelSignal: options.signal, timeout: options.timeoutMs ?? 60_000,
+			...(options.input === undefined ? {stdin: 'ignore' as const} : {input: options.input}),
+			env: {GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env},
 		});
 		const code = typeof r.exitCode === 'number' ? r.exitCode : -1;
 		onCommand?.({command: shellJoin(['git', '-C', cwd, ...args]), code, durationMs: Date.now() - started});

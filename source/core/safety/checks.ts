@@ -96,20 +96,22 @@ function gitChecks(profile: Profile): SafetyCheck[] {
 		{
 			id: 'git.workflow', group: 'git', title: `CI builds :${staging.tag} from ${staging.branch} and :${production.tag} from ${production.branch}`,
 			async run(ctx) {
-				let files: {file: string; text: string}[];
+				// A push to a branch runs that branch's own workflows: staging's are read from the remote's staging
+				// branch and production's from its production branch, never from the working tree.
+				const byBranch = new Map<string, {file: string; text: string}[]>();
 				try {
-					files = await ctx.workflows();
+					for (const env of [staging, production]) byBranch.set(env.branch, await ctx.workflows(env.branch));
 				} catch (error) {
-					return errorResult(error, 'Could not read .github/workflows');
+					return errorResult(error, 'Could not read .github/workflows from the remote');
 				}
-				if (files.length === 0) return fail('The repo has no .github/workflows/*.yml.', 'Add the seed\'s docker-publish.yml (Task 1.2).');
+				if ([...byBranch.values()].every(f => f.length === 0)) return fail(`Neither ${profile.repo.remote}/${staging.branch} nor ${profile.repo.remote}/${production.branch} has .github/workflows/*.yml.`, 'Add the seed\'s docker-publish.yml (Task 1.2).');
 				const found: string[] = [];
 				const problems: string[] = [];
 				let undetermined = false;
 				for (const env of [staging, production]) {
 					let ok = false;
 					let seen = false;
-					for (const {file, text} of files) {
+					for (const {file, text} of byBranch.get(env.branch) ?? []) {
 						let workflow;
 						try {
 							workflow = parseYaml(text);
@@ -127,12 +129,12 @@ function gitChecks(profile: Profile): SafetyCheck[] {
 						const mine = tags.filter(t => tagOf(t) === env.tag && (t.includes(image) || t.includes('<')));
 						if (mine.length > 0) {
 							ok = true;
-							found.push(`${env.branch} → :${env.tag} (${file})`);
+							found.push(`${env.branch} → :${env.tag} (${file} on ${profile.repo.remote}/${env.branch})`);
 							break;
 						}
-						if (tags.length > 0) problems.push(`a push to ${env.branch} builds ${tags.map(t => `:${tagOf(t)}`).join(', ')} in ${file}, not :${env.tag}`);
+						if (tags.length > 0) problems.push(`a push to ${env.branch} builds ${tags.map(t => `:${tagOf(t)}`).join(', ')} in ${file} on ${profile.repo.remote}/${env.branch}, not :${env.tag}`);
 					}
-					if (!ok && !seen) problems.push(`no workflow runs on a push to ${env.branch}`);
+					if (!ok && !seen) problems.push(`no workflow on ${profile.repo.remote}/${env.branch} runs on a push to ${env.branch}`);
 				}
 				if (problems.length > 0) return fail(`${problems.join('; ')}.`, `Make the workflow build :${staging.tag} on pushes to ${staging.branch} and :${production.tag} on ${production.branch} (seed Task 1.2).`);
 				if (found.length < 2 || undetermined) {

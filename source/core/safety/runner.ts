@@ -6,6 +6,8 @@ import type {EnvironmentName} from '../config/schema.js';
 import {listColumns, openDb, resolveDbPassword} from '../db/pg.js';
 import {listAllContainers, transportForContainer} from '../hosts.js';
 import {OpsError} from '../errors.js';
+import {gitRunner} from '../git/repo.js';
+import {fetchBranch, workflowsAt} from '../git/workflows.js';
 import {sh} from '../quote.js';
 import {scrubber} from '../secrets.js';
 import type {Session} from '../session.js';
@@ -23,6 +25,8 @@ export function sessionInputs(session: Session): SafetyInputs {
 	};
 	const repoPath = resolve(profile.repo.path);
 	let password: Promise<string> | undefined;
+	const runner = gitRunner(repoPath);
+	let fetching: Promise<unknown> = Promise.resolve();
 	return {
 		profile,
 		now: () => Date.now(),
@@ -55,14 +59,15 @@ export function sessionInputs(session: Session): SafetyInputs {
 			const r = await git(repoPath, ['ls-remote', '--heads', '--', profile.repo.remote, `refs/heads/${branch}`], signal);
 			return r.split('\n').map(l => l.split('\t')).find(p => p[1] === `refs/heads/${branch}`)?.[0];
 		},
-		async workflows() {
-			const dir = join(repoPath, '.github', 'workflows');
-			if (!existsSync(join(repoPath, '.git')) && !existsSync(dir)) {
-				throw new OpsError('config', `${repoPath} is not a clone of the app's repository (repo.path in the profile).`, {hint: 'Set repo.path to a local clone of the app\'s repository.'});
-			}
-			if (!existsSync(dir)) return [];
-			return readdirSync(dir).filter(f => /\.ya?ml$/u.test(f) && statSync(join(dir, f)).isFile()).sort()
-				.map(f => ({file: `.github/workflows/${f}`, text: readFileSync(join(dir, f), 'utf8')}));
+		async workflows(branch, signal) {
+			if (!existsSync(repoPath)) throw new OpsError('config', `The repo folder ${repoPath} does not exist (repo.path in the profile).`, {hint: 'Set repo.path to a local clone of the app\'s repository.'});
+			// one fetch at a time: both branches' reads share the repo's lock files
+			const read = fetching.then(async () => {
+				const commit = await fetchBranch(runner, profile.repo.remote, branch, signal);
+				return commit ? workflowsAt(runner, commit, signal) : [];
+			});
+			fetching = read.catch(() => undefined);
+			return read;
 		},
 	};
 }
@@ -114,7 +119,7 @@ export function createContext(inputs: SafetyInputs, options: SafetyOptions, sign
 		syncLog: () => once('synclog', () => inputs.syncLog(signal)),
 		schedule: () => once('schedule', () => inputs.schedule(signal)),
 		remoteBranch: branch => once(`branch:${branch}`, () => inputs.remoteBranch(branch, signal)),
-		workflows: () => once('workflows', () => inputs.workflows(signal)),
+		workflows: branch => once(`workflows:${branch}`, () => inputs.workflows(branch, signal)),
 	};
 	return ctx;
 }

@@ -49,8 +49,8 @@ export interface SafetyInputs {
 	schedule(signal: AbortSignal): Promise<ScheduleInfo>;
 	/** The commit of refs/heads/<branch> on the repo's remote, or undefined when absent; throws when the remote cannot be read. */
 	remoteBranch(branch: string, signal: AbortSignal): Promise<string | undefined>;
-	/** The repo's .github/workflows files. */
-	workflows(signal: AbortSignal): Promise<{file: string; text: string}[]>;
+	/** The .github/workflows files of the remote's branch (what CI runs on a push to it); [] when the branch does not exist. */
+	workflows(branch: string, signal: AbortSignal): Promise<{file: string; text: string}[]>;
 }
 
 export interface SafetyOptions {
@@ -74,7 +74,7 @@ export interface SafetyContext {
 	syncLog(): Promise<string | undefined>;
 	schedule(): Promise<ScheduleInfo>;
 	remoteBranch(branch: string): Promise<string | undefined>;
-	workflows(): Promise<{file: string; text: string}[]>;
+	workflows(branch: string): Promise<{file: string; text: string}[]>;
 }
 
 export type CheckState = {status: 'pending' | 'running'} | (CheckResult & {durationMs: number});
