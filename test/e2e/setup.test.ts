@@ -60,7 +60,22 @@ const tmp = mkdtempSync(join(tmpdir(), 'jutsu-e2e-setup-'));
 const unraidProfile = join(tmp, 'profile-unraid.json');
 const plainProfile = join(tmp, 'profile-plain.json');
 
+/** The origin's main as before the seed's Task 1.2: its workflow builds only main (no staging trigger). */
+function originBeforeTask12(): string {
+	const work = mkdtempSync(join(tmpdir(), 'jutsu-e2e-setup-wf-'));
+	const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@lab', ...args], {cwd: work, encoding: 'utf8'}).trim();
+	execFileSync('git', ['clone', '-q', '-b', 'main', lab.repo.origin, work]);
+	const file = join(work, '.github/workflows/docker-publish.yml');
+	const text = readFileSync(file, 'utf8');
+	writeFileSync(file, text.split('\n').filter(l => !/^\s*-\s*staging\b/u.test(l)).join('\n'));
+	git('commit', '-q', '-am', 'ci: only main builds (before Task 1.2) [skip ci]');
+	git('push', '-q', 'origin', 'main');
+	rmSync(work, {recursive: true, force: true});
+	return text;
+}
+
 beforeAll(() => {
+	originBeforeTask12();
 	mkdirSync(TEMPLATES, {recursive: true});
 	writeFileSync(unraidProfile, JSON.stringify({...lab, unraid: {templatesDir: TEMPLATES}}, null, 2));
 	writeFileSync(plainProfile, JSON.stringify({...lab, unraid: {templatesDir: join(tmp, 'no-boot/config/plugins/dockerMan/templates-user')}}, null, 2));
@@ -99,6 +114,11 @@ describe('setup staging on a host with only production', () => {
 		const result = await setup(['--dry-run']);
 		expect(result.exitCode, result.stderr).toBe(0);
 		expect(result.stdout).toMatch(/would run\s+Branch staging on origin, from main/u);
+		// CI: the change to the workflow as a diff against the origin's main; nothing pushed yet
+		expect(result.stdout).toMatch(/would run\s+CI builds :staging from staging/u);
+		expect(result.stdout).toContain('--- a/.github/workflows/docker-publish.yml (origin/main)');
+		expect(result.stdout).toContain('+      - staging   # Build and tag as \'staging\'');
+		expect(result.stdout).toContain('commit "ci: build :staging from staging (jutsu-ops setup staging)" on top of origin/main');
 		expect(result.stdout).toMatch(/would run\s+Database jutsu_labs_staging/u);
 		expect(result.stdout).toContain('CREATE DATABASE "jutsu_labs_staging" WITH OWNER "jutsu" TEMPLATE template0 ENCODING');
 		expect(result.stdout).toMatch(/would run\s+Container jutsu-labs-staging/u);
@@ -116,6 +136,12 @@ describe('setup staging on a host with only production', () => {
 		const failed = await setup(['--yes']);
 		expect(failed.exitCode).toBe(1);
 		expect(failed.stdout).toMatch(/ran\s+Branch staging/u);
+		expect(failed.stdout).toMatch(/ran\s+CI builds :staging from staging/u);
+		// pushed to both branches: each branch's own workflow now builds its tag
+		for (const branch of ['main', 'staging']) {
+			expect(onHost(`git --git-dir=${lab.repo.origin} show refs/heads/${branch}:.github/workflows/docker-publish.yml`)).toMatch(/^\s+- staging\s+# Build and tag as 'staging'$/mu);
+			expect(onHost(`git --git-dir=${lab.repo.origin} log -1 --format=%s refs/heads/${branch}`).trim()).toBe('ci: build :staging from staging (jutsu-ops setup staging)');
+		}
 		expect(failed.stdout).toMatch(/ran\s+Database jutsu_labs_staging/u);
 		expect(failed.stdout).toMatch(/FAILED\s+Container jutsu-labs-staging/u);
 		expect(failed.stdout).toContain('Not done: template, sync, safety.');
@@ -127,6 +153,7 @@ describe('setup staging on a host with only production', () => {
 		const again = await setup(['--yes']);
 		expect(again.exitCode, again.stdout + again.stderr).toBe(0);
 		expect(again.stdout).toMatch(/done\s+Branch staging/u);
+		expect(again.stdout).toMatch(/done\s+CI builds :staging from staging/u);
 		expect(again.stdout).toMatch(/done\s+Database jutsu_labs_staging/u);
 		expect(again.stdout).toMatch(/ran\s+Container jutsu-labs-staging/u);
 		expect(again.stdout).toMatch(/ran\s+Unraid template my-jutsu-labs-staging\.xml/u);

@@ -9,6 +9,7 @@ import {sessionOn} from '../hosts.js';
 import {containerState, CREATE_BODY_JQ, waitHealthy} from '../docker/update.js';
 import {OpsError, describeError} from '../errors.js';
 import {gitRunner, type GitRunner} from '../git/repo.js';
+import {commitFileToBranch, fetchBranch, proposeTriggerChange, unifiedDiff, workflowsAt, type WorkflowChange} from '../git/workflows.js';
 import {sh, shellJoin, type ShellScript} from '../quote.js';
 import {runSafety, sessionInputs} from '../safety/runner.js';
 import type {SafetyReport} from '../safety/types.js';
@@ -87,23 +88,51 @@ function branchStep(profile: Profile): SetupStep {
 
 function workflowStep(profile: Profile): SetupStep {
 	const {production, staging} = profile.environments;
-	const SEED_TRIGGER = ['on:', '  push:', '    branches:', `      - ${production.branch}      # Build and tag as '${production.tag}'`, `+     - ${staging.branch}   # Build and tag as '${staging.tag}'`];
+	const {remote} = profile.repo;
+	const message = `ci: build :${staging.tag} from ${staging.branch} (jutsu-ops setup staging)`;
+	const workflowCheck = async (ctx: SetupContext) => {
+		const report = await runSafety(sessionInputs(ctx.session), {groups: ['git']}, () => undefined, ctx.signal);
+		return report.checks.find(c => c.id === 'git.workflow');
+	};
+	/** Per existing branch (production's, then staging's): the trigger change its own workflows need, if any. */
+	const changes = async (ctx: SetupContext): Promise<WorkflowChange[]> => {
+		const out: WorkflowChange[] = [];
+		for (const branch of [production.branch, staging.branch]) {
+			const commit = await fetchBranch(ctx.git, remote, branch, ctx.signal);
+			// staging not made yet (a dry run before step 1): it starts from production's branch, change included
+			if (!commit) continue;
+			const change = proposeTriggerChange(await workflowsAt(ctx.git, commit, ctx.signal), production, staging);
+			if (change) out.push({branch, commit, ...change});
+		}
+		return out;
+	};
 	return {
 		id: 'ci', title: `CI builds :${staging.tag} from ${staging.branch}`,
 		async inspect(ctx) {
-			const report = await runSafety(sessionInputs(ctx.session), {groups: ['git']}, () => undefined, ctx.signal);
-			const check = report.checks.find(c => c.id === 'git.workflow');
+			const check = await workflowCheck(ctx);
 			if (check?.status === 'pass' || check?.status === 'warn') return {done: true, detail: check.detail, preview: []};
-			return {done: false, detail: check?.detail ?? 'the workflow could not be read', preview: [
-				`.github/workflows/docker-publish.yml on ${production.branch} (seed Task 1.2):`, ...SEED_TRIGGER,
-				'and tag the image with the branch name (latest for main).',
+			const list = await changes(ctx);
+			return {done: false, detail: check?.detail ?? 'the workflows could not be read', preview: [
+				...list.flatMap(change => unifiedDiff(change, `${remote}/${change.branch}`)),
+				...list.map(change => `commit "${message}" on top of ${remote}/${change.branch} (${change.commit.slice(0, 12)}) and push it; the working tree is not touched`),
+				`(a push to ${production.branch} makes CI rebuild :${production.tag}; no container is updated by it)`,
 			]};
 		},
 		async run(ctx) {
-			const again = await this.inspect(ctx);
-			throw new OpsError('failure', `CI does not build :${staging.tag} from ${staging.branch} (${again.detail}). Nothing was pushed.`, {
-				hint: `Apply the change shown in the preview to .github/workflows on ${production.branch}, push it, then run setup staging again.`,
-			});
+			const list = await changes(ctx);
+			const pushed: string[] = [];
+			for (const change of list) {
+				ctx.progress(`pushing the workflow change to ${remote}/${change.branch}`);
+				const commit = await commitFileToBranch(ctx.git, remote, change, message, ctx.signal);
+				pushed.push(`${change.branch} (${commit.slice(0, 12)})`);
+			}
+			const check = await workflowCheck(ctx);
+			if (check?.status !== 'pass' && check?.status !== 'warn') {
+				throw new OpsError('failure', `CI still does not build :${staging.tag} from ${staging.branch}${pushed.length ? ` after pushing to ${pushed.join(' and ')}` : ''}: ${check?.detail ?? 'the workflows could not be read'}`, {
+					hint: `Fix .github/workflows on ${production.branch} and ${staging.branch} by hand (seed Task 1.2), then run setup staging again.`,
+				});
+			}
+			return `pushed the trigger for ${staging.branch} to ${pushed.join(' and ') || 'no branch'}; ${check.detail}`;
 		},
 	};
 }
