@@ -1,5 +1,5 @@
-import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
-import {join, resolve} from 'node:path';
+import {existsSync} from 'node:fs';
+import {resolve} from 'node:path';
 import {execa} from 'execa';
 import {httpOnHost} from '../app/probe.js';
 import type {EnvironmentName} from '../config/schema.js';
