@@ -1,4 +1,5 @@
 import process from 'node:process';
+import {canPrompt} from './core/prompt.js';
 import {Command, CommanderError} from 'commander';
 import {addCommonOptions, applyColor, type CommonOptions, sessionFrom} from './commands/common.js';
 import {statusCommand} from './commands/status.js';
@@ -183,12 +184,23 @@ addCommonOptions(program.command('trust').description('connect once and, after y
 		});
 	});
 
-addCommonOptions(program.command('init').description('write a profile interactively (seed defaults offered); --discover proposes one from what the host runs'))
-	.option('--discover', 'connect (--host/--port/--user/--identity, or --config) and propose the profile from the containers, PostgreSQL, sync script and schedule found')
+addCommonOptions(program.command('init').description('write a profile: on a terminal it asks how to reach the host, connects and proposes the rest from what the host runs (each field confirmed or edited); --manual asks every field without connecting'))
+	.option('--discover', 'connect (--host/--port/--user/--identity, or --config) without asking how and propose the profile from the containers, PostgreSQL, sync script and schedule found')
+	.option('--manual', 'ask every field (seed defaults offered) without connecting')
 	.option('--yes', '--discover: accept the proposal without asking')
 	.option('--print', '--discover: print the proposed profile as JSON; save nothing')
 	.option('--staging-host <alias[:port]>', '--discover: staging runs on this other host (same user, key and known_hosts); look for it there')
-	.action(async (options: CommonOptions & {discover?: boolean; yes?: boolean; print?: boolean}) => {
+	.action(async (options: CommonOptions & {discover?: boolean; yes?: boolean; print?: boolean; manual?: boolean}) => {
+		if (!options.discover && !options.manual && canPrompt()) {
+			// the issue's flow: connect and propose; the connection fields are the only ones typed by hand
+			const {askConnection} = await import('./commands/init.js');
+			try {
+				options = {...await askConnection(options), discover: true};
+			} catch (error) {
+				for (const line of describeError(error)) process.stderr.write(`jutsu-ops: ${line}\n`);
+				await exitAfterFlush(isOpsError(error) ? error.exitCode : 1);
+			}
+		}
 		if (options.discover) {
 			const {discoverCommand} = await import('./commands/discover.js');
 			const {profile: name, ...connection} = options;

@@ -6,6 +6,27 @@ import {SEED_PROFILE, type Profile} from '../core/config/schema.js';
 import {ask, canPrompt} from '../core/prompt.js';
 import type {CommonOptions} from './common.js';
 
+/** The connection fields `init` asks on a terminal before it connects and proposes the rest (discover). */
+export async function askConnection(options: CommonOptions): Promise<CommonOptions> {
+	let base: Profile = parseProfile(SEED_PROFILE, 'the seed defaults');
+	if (options.config) {
+		if (!existsSync(options.config)) throw new OpsError('config', `Cannot read ${options.config}.`, {hint: 'Nothing was written.'});
+		base = parseProfile(JSON.parse(readFileSync(options.config, 'utf8')), options.config);
+	}
+	const field = async (label: string, value: string | number | undefined): Promise<string> => {
+		const answer = await ask(`${label} [${value ?? ''}]: `);
+		return answer === '' ? String(value ?? '') : answer;
+	};
+	process.stderr.write('How to reach the host; then jutsu-ops connects and proposes the rest from what it finds.\n');
+	const host = await field('SSH host (alias from ~/.ssh/config, or address)', options.host ?? base.host.alias);
+	const port = Number(await field('SSH port', options.port ?? base.host.port ?? 22));
+	if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new OpsError('usage', `The SSH port must be a number from 1 to 65535. Nothing was written.`);
+	const user = await field('SSH user', options.user ?? base.host.user ?? 'root');
+	const identity = await field('Key file (empty: ssh-agent or ~/.ssh/id_*)', options.identity ?? base.host.identityFile);
+	const staging = await field('Staging on another host? (ALIAS[:PORT], empty: the same host)', options.stagingHost ?? '');
+	return {...options, host, port, user, ...(identity ? {identity} : {}), ...(staging ? {stagingHost: staging} : {})};
+}
+
 /** Interactive profile writer: each field offers the seed's value (or the --config file's), Enter keeps it. */
 export async function initCommand(options: CommonOptions): Promise<number> {
 	const name = options.profile ?? 'default';
