@@ -126,18 +126,60 @@ else
     fail "neither psql nor docker is available on this host"
 fi
 
-# docker exec clients can hang forever when the container dies under them: a watchdog ends this script's
-# docker exec clients if the PostgreSQL container stops or restarts (its transaction is lost with it).
+# When PostgreSQL dies under a COPY, the docker exec clients can wait forever: dockerd (seen with 20.10) handles
+# one container's events in order, and an exec's exit can block on a client that no longer reads; the container's
+# own exit waits behind it, so Docker keeps reporting it running, same StartedAt, same RestartCount, until those
+# clients end. So the watchdog also watches the container's main process on this host (pid + start time in
+# /proc), which does not depend on dockerd, and ends this script's docker exec clients once PostgreSQL is gone.
+PG_STATUS0= PG_STARTED0= PG_RESTARTS0= PG_PID0= PG_PSTART0=
+pg_state() { timeout 10 docker inspect --type container --format '{{.State.Status}} {{.State.StartedAt}} {{.RestartCount}} {{.State.Pid}}' "$PG_CONTAINER" 2>/dev/null; }
+# The start time (clock ticks since boot) of a live process, empty when it is gone or a zombie.
+proc_start() { [ -r "/proc/$1/stat" ] && sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '$1 != "Z" && $1 != "X" { print $20 }'; }
+pg_process_gone() { [ -n "$PG_PSTART0" ] && [ "$(proc_start "$PG_PID0")" != "$PG_PSTART0" ]; }
+# Succeeds when PostgreSQL is not the one this run started with: its process ended, or Docker reports it
+# stopped, restarted or unknown.
+pg_gone() {
+    pg_process_gone && return 0
+    local st started restarts pid
+    read -r st started restarts pid <<< "$(pg_state)"
+    [ "$st" != running ] || [ "$started" != "$PG_STARTED0" ] || [ "$restarts" != "$PG_RESTARTS0" ]
+}
+# After a failure: what happened to PostgreSQL, in words (empty when nothing did). The failure can be seen before
+# Docker is: wait up to 2 s for a change, and up to 5 s for Docker to catch up with a main process that ended.
+pg_reason() {
+    [ "$MODE" = docker ] || return 0
+    local i=0 st started restarts pid
+    while :; do
+        read -r st started restarts pid <<< "$(pg_state)"
+        if [ -n "$st" ] && { [ "$restarts" != "$PG_RESTARTS0" ] || [ "$started" != "$PG_STARTED0" ] || [ "$st" = restarting ]; }; then
+            echo "PostgreSQL (container $PG_CONTAINER) restarted during the run (restart count $PG_RESTARTS0 -> $restarts)"; return 0
+        fi
+        if [ -n "$st" ] && [ "$st" != running ]; then
+            echo "PostgreSQL (container $PG_CONTAINER) stopped during the run (Docker reports it $st)"; return 0
+        fi
+        if pg_process_gone; then
+            [ $i -ge 10 ] && { echo "PostgreSQL (container $PG_CONTAINER) went down during the run: its main process ended (crash or kill)"; return 0; }
+        elif [ $i -ge 4 ]; then
+            [ -n "$st" ] || echo "PostgreSQL (container $PG_CONTAINER) could not be inspected after the failure (docker inspect gave nothing)"
+            return 0
+        fi
+        sleep 0.5; i=$((i + 1))
+    done
+}
 if [ "$MODE" = docker ]; then
     MAIN=$$
-    PG_STARTED=$(docker inspect --type container --format '{{.State.StartedAt}}' "$PG_CONTAINER" 2>/dev/null)
+    read -r PG_STATUS0 PG_STARTED0 PG_RESTARTS0 PG_PID0 <<< "$(pg_state)"
+    [ "$PG_STATUS0" = running ] || fail "the PostgreSQL container $PG_CONTAINER is not running (Docker reports '$PG_STATUS0')"
+    PG_PSTART0=$(proc_start "\${PG_PID0:-0}")
     (
+        n=0
         while sleep 1; do
-            s=$(timeout 10 docker inspect --type container --format '{{.State.Running}} {{.State.StartedAt}}' "$PG_CONTAINER" 2>/dev/null)
-            [ "$s" = "true $PG_STARTED" ] && continue
+            pg_gone || continue
+            # TERM first (the docker CLI exits on it), KILL if a client is still there after 3 s
+            n=$((n + 1)); sig=TERM; [ $n -gt 3 ] && sig=KILL
             ps -eo pid=,ppid=,args= | awk -v root="$MAIN" '{ parent[$1] = $2; line[$1] = $0 }
                 END { for (p in parent) { q = p; n = 0; while ((q in parent) && q != root && n++ < 64) q = parent[q];
-                      if (q == root && line[p] ~ /^ *[0-9]+ +[0-9]+ +docker exec /) print p } }' | xargs -r kill -TERM 2>/dev/null
+                      if (q == root && line[p] ~ /^ *[0-9]+ +[0-9]+ +docker exec /) print p } }' | xargs -r kill -$sig 2>/dev/null
         done
     ) 9>&- &
     WATCHDOG=$!
@@ -153,12 +195,12 @@ trap on_term TERM INT HUP
 for TABLE in "\${SYNC_TABLES[@]}"; do
     log "Syncing table: $TABLE"
     COLS=$(prod_psql -Atc "SELECT string_agg(quote_ident(column_name), ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '$TABLE'" 2>&1) \\
-        || fail "$TABLE: cannot read production ($(echo "$COLS" | head -n 1))"
+        || fail "$TABLE: cannot read production ($(pg_reason | grep . || echo "$COLS" | head -n 1))"
     [ -n "$COLS" ] || fail "$TABLE: the table does not exist in $PROD_DB"
     PK=$(stg_psql -Atc "SELECT string_agg(quote_ident(a.attname), ',' ORDER BY array_position(c.conkey, a.attnum)) FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) WHERE c.conrelid = 'public.$TABLE'::regclass AND c.contype = 'p'" 2>&1) \\
-        || fail "$TABLE: cannot read staging ($(echo "$PK" | head -n 1))"
+        || fail "$TABLE: cannot read staging ($(pg_reason | grep . || echo "$PK" | head -n 1))"
     REFS=$(stg_psql -Atc "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND confrelid = 'public.$TABLE'::regclass AND conrelid <> confrelid" 2>&1) \\
-        || fail "$TABLE: cannot read staging ($(echo "$REFS" | head -n 1))"
+        || fail "$TABLE: cannot read staging ($(pg_reason | grep . || echo "$REFS" | head -n 1))"
     OUT=$(
         {
             echo 'BEGIN;'
@@ -188,7 +230,8 @@ for TABLE in "\${SYNC_TABLES[@]}"; do
     RC=$?
     if [ $RC -ne 0 ] || ! printf '%s\\n' "$OUT" | grep -qx 'jutsu-committed'; then
         printf '%s\\n' "$OUT" | grep -v '^jutsu-' | head -n 20 >> "$LOG_FILE"
-        REASON=$(printf '%s\\n' "$OUT" | grep -m 1 -E 'ERROR|FATAL|error|failed|No such|not running' || true)
+        REASON=$(pg_reason)
+        [ -n "$REASON" ] || REASON=$(printf '%s\\n' "$OUT" | grep -m 1 -E 'ERROR|FATAL|error|failed|No such|not running' || true)
         fail "$TABLE: \${REASON:-the refresh did not commit (exit $RC)}; staging's $TABLE was left as it was"
     fi
     COUNT=$(printf '%s\\n' "$OUT" | sed -n 's/^jutsu-rows=//p' | tail -n 1)
