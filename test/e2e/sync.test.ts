@@ -5,7 +5,7 @@ import {CLI, cli, expectNoSecrets, LAB_DIR, labProfilePath, onHost, tempProfile}
 
 /**
  * The sync against the lab: the seed's script (with psql added) and the safe script, live streaming, the lock,
- * Ctrl-C, a dropped SSH connection, PostgreSQL killed mid-run, verify. The lab is put back in afterAll.
+ * Ctrl-C, a dropped SSH connection, PostgreSQL killed, crashed or stopped mid-run, verify. The lab is put back in afterAll.
  */
 const SCRIPT = '/mnt/user/appdata/jutsu/scripts/sync_staging.sh';
 const GATED = '/mnt/user/appdata/jutsu/scripts/gated_sync.sh';
@@ -18,6 +18,14 @@ const outputs: string[] = [];
 const psql = (db: string, sql: string) => onHost(`docker exec -i jutsu-postgres psql -X -At -U postgres -d ${db} -c ${q(sql)}`).trim();
 const sum = (db: string, table: string) => psql(db, `SELECT count(*) || ':' || coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0) FROM ${table} t`);
 const lockFree = () => onHost(`flock -n ${STATE}/sync.lock true && echo free || echo held`).trim() === 'free';
+/** PostgreSQL running and ready again: started if it stays down (docker kill/stop), awaited if Docker restarts it. */
+const pgUp = () => onHost(`for i in $(seq 1 600); do
+  case "$(docker inspect -f '{{.State.Status}}' jutsu-postgres)" in
+    running) docker exec jutsu-postgres pg_isready -q -U postgres -h /var/run/postgresql 2>/dev/null && exit 0;;
+    exited|created) docker start jutsu-postgres >/dev/null;;
+  esac
+  sleep 0.1
+done; echo 'jutsu-postgres did not come back' >&2; exit 1`);
 
 /** The CLI as a child process whose output is watched while it runs. */
 function spawnCli(args: string[]) {
@@ -61,7 +69,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-	onHost(`[ "$(docker inspect -f '{{.State.Running}}' jutsu-postgres)" = true ] || docker start jutsu-postgres >/dev/null`);
+	pgUp();
 	onHost(`crontab -l 2>/dev/null | sed '/^# jutsu-ops sync schedule BEGIN/,/^# jutsu-ops sync schedule END/d' | crontab -`);
 	// a run this file started and that is somehow still going: end its process group (by the pid it recorded)
 	onHost(`for f in ${STATE}/runs/*.pid; do [ -f "$f" ] || continue; set -- $(cat "$f"); kill -KILL -- "-$1" 2>/dev/null; done; true`);
@@ -182,13 +190,26 @@ describe('sync against the lab', () => {
 		expect(onHost(`tail -n 1 ${LOG}`)).not.toMatch(/complete/u);
 	});
 
-	it('PostgreSQL stopped in the middle of a safe-script run: staging keeps its rows, the run is reported failed, the lock is released', async () => {
+	/**
+	 * PostgreSQL goes away in the middle of a safe-script run's COPY. With `docker kill` or a crash (the main
+	 * process killed: the restart policy brings the container back), dockerd 20.10 can deadlock on the run's
+	 * docker exec clients and keep reporting the container running, same StartedAt, until they end: the run used
+	 * to hang there forever, holding the lock. Each way must end the run as failed, naming what happened.
+	 */
+	const ways = [
+		{way: 'docker kill', down: 'docker kill jutsu-postgres >/dev/null', reason: /PostgreSQL \(container jutsu-postgres\) (stopped|restarted) during the run/u},
+		{way: 'a crash (main process killed; the restart policy restarts it)', down: `kill -KILL "$(docker inspect -f '{{.State.Pid}}' jutsu-postgres)"`, reason: /PostgreSQL \(container jutsu-postgres\) restarted during the run \(restart count \d+ -> \d+\)/u},
+		{way: 'docker stop -t 1', down: 'docker stop -t 1 jutsu-postgres >/dev/null', reason: /PostgreSQL \(container jutsu-postgres\) stopped during the run/u},
+	];
+	it.each(ways)('PostgreSQL down mid-COPY by $way: the run ends failed naming it, staging keeps its rows, the lock is released, no docker exec is left', async ({down, reason}) => {
 		const install = await cli(['sync', 'install-safe-script', '--yes']);
 		expect(install.exitCode).toBe(0);
-		psql('jutsu_labs', "INSERT INTO market_data (symbol, ts, open, high, low, close, volume) SELECT 'E2E' || (g % 40), timestamp '1990-01-01' + g * interval '1 minute', 1, 2, 0.5, 1.5, g FROM generate_series(1, 400000) g");
+		if (psql('jutsu_labs', "SELECT count(*) FROM market_data WHERE symbol LIKE 'E2E%'") === '0') {
+			psql('jutsu_labs', "INSERT INTO market_data (symbol, ts, open, high, low, close, volume) SELECT 'E2E' || (g % 40), timestamp '1990-01-01' + g * interval '1 minute', 1, 2, 0.5, 1.5, g FROM generate_series(1, 400000) g");
+		}
 		const before = sum('jutsu_labs_staging', 'market_data');
 		const a = spawnCli(['sync', 'run', '--json', '--no-preflight', '--config', labProfilePath()]);
-		// wait until the staging session is inside the refresh transaction, then kill the server
+		// wait until the staging session is inside the refresh transaction, then take the server down
 		const until = Date.now() + 60_000;
 		for (;;) {
 			const state = psql('jutsu_labs_staging', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jutsu-sync' AND datname = 'jutsu_labs_staging' AND state IN ('active', 'idle in transaction') AND xact_start IS NOT NULL AND query ILIKE 'COPY%'");
@@ -196,18 +217,21 @@ describe('sync against the lab', () => {
 			if (Date.now() > until) throw new Error(`the refresh never started:\n${a.text()}`);
 			await new Promise(r => setTimeout(r, 20));
 		}
-		// Stopped as an operator or a crash-looping host would stop it (no restart policy race: it stays down until started).
-		onHost('docker stop -t 1 jutsu-postgres >/dev/null');
+		onHost(down);
 		const result = await a.child;
 		outputs.push(a.text());
 		expect(result.exitCode).toBe(1);
 		const report = JSON.parse(a.text().slice(a.text().indexOf('{')));
 		expect(report.ok).toBe(false);
 		expect(report.exitCode).not.toBe(0);
-		expect(report.error).toMatch(/market_data/u);
-		expect(onHost(`tail -n 1 ${LOG}`)).toMatch(/Staging sync FAILED: market_data/u);
+		expect(report.error).toMatch(/^market_data: /u);
+		expect(report.error).toMatch(reason);
+		const last = onHost(`tail -n 1 ${LOG}`);
+		expect(last).toMatch(/Staging sync FAILED: market_data: PostgreSQL \(container jutsu-postgres\)/u);
+		expect(last).toMatch(reason);
 		expect(lockFree()).toBe(true);
-		onHost('docker start jutsu-postgres >/dev/null; for i in $(seq 1 100); do docker exec jutsu-postgres pg_isready -q -U postgres -h /var/run/postgresql && break; sleep 0.1; done');
+		expect(onHost("pgrep -f '^docker exec -i -e PGPASSWORD' || true").trim()).toBe('');
+		pgUp();
 		expect(sum('jutsu_labs_staging', 'market_data')).toBe(before);
 		expect(psql('jutsu_labs_staging', 'SELECT count(*) FROM backtest_annotations')).toBe('4');
 	}, 180_000);
