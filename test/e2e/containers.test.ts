@@ -1,4 +1,4 @@
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -262,6 +262,31 @@ describe('the console under tmux', () => {
 		expect(saved.length).toBe(1);
 		captured.push(readFileSync(join(tmp, saved[0]!), 'utf8'));
 	});
+});
+
+describe('one change to a container at a time', () => {
+	it('while another change holds staging\'s lease, update is refused naming the holder and nothing is touched; the lease is free again after the tool\'s own restart', async () => {
+		const file = '/tmp/jutsu-ops/change-jutsu-labs-staging.lock';
+		const id = inspect(STAGING).Id;
+		// another operator's change, as the tool itself takes it: flock on the lease file, holder written in it
+		const holder = spawn('bash', ['-c', `mkdir -p /tmp/jutsu-ops; exec 9>>${file}; flock 9; printf 'ops@other-laptop since 2026-12-04T07:00:00Z (update)\\n' > ${file}; echo held; exec sleep 60`], {stdio: ['ignore', 'pipe', 'ignore']});
+		await new Promise<void>(resolve => holder.stdout!.once('data', () => resolve()));
+		try {
+			const refused = await run(['update', 'staging']);
+			expect(refused.exitCode).toBe(1);
+			expect(refused.stderr).toContain('Another change to jutsu-labs-staging is running on root@127.0.0.1:2222: ops@other-laptop since 2026-12-04T07:00:00Z (update). jutsu-labs-staging was not touched.');
+			expect(inspect(STAGING).Id).toBe(id);
+			const restartRefused = await run(['restart', 'staging']);
+			expect(restartRefused.exitCode).toBe(1);
+		} finally {
+			holder.kill('SIGKILL');
+		}
+		await new Promise(resolve => setTimeout(resolve, 300));
+		const restarted = await run(['restart', 'staging']);
+		expect(restarted.exitCode, restarted.stderr).toBe(0);
+		// the tool let go of its own lease when it ended
+		expect(onHost(`flock -n ${file} echo free`).trim()).toBe('free');
+	}, 120_000);
 });
 
 describe('a container flooding its log', () => {

@@ -8,7 +8,7 @@ export const reply = (stdout: string, code = 0, stderr = ''): ExecResult => ({st
  * A host for unit tests: every command's text is recorded in `commands` and answered by `answer`.
  * `down` makes connecting and every command fail as an unreachable host does.
  */
-export function fakeTransport(label: string, answer: (text: string) => ExecResult, options: {down?: boolean} = {}): {transport: Transport; commands: string[]} {
+export function fakeTransport(label: string, answer: (text: string) => ExecResult, options: {down?: boolean; leaseHolder?: string} = {}): {transport: Transport; commands: string[]} {
 	const commands: string[] = [];
 	let state: ConnectionState = options.down ? 'idle' : 'connected';
 	const transport = {
@@ -29,11 +29,19 @@ export function fakeTransport(label: string, answer: (text: string) => ExecResul
 		},
 		onStateChange: () => () => undefined,
 		close: async () => undefined,
-		async exec(command: RemoteCommand, _options?: ExecOptions) {
+		async exec(command: RemoteCommand, execOptions?: ExecOptions) {
 			const text = toShell(command);
 			commands.push(text);
 			if (options.down) throw new OpsError('connection', `No SSH answer from ${label}.`);
-			return answer(text);
+			// the change lease (core/docker/lease.ts): free, or held by `leaseHolder`
+			const result = text.includes('flock -n 9')
+				? (options.leaseHolder ? reply(`lease=busy\r\n${options.leaseHolder}\r\n`, 75) : reply('lease=held\r\n'))
+				: answer(text);
+			if (execOptions?.onStdout) {
+				if (result.stdout) execOptions.onStdout(result.stdout);
+				return {...result, stdout: ''};
+			}
+			return result;
 		},
 	};
 	return {transport: transport as unknown as Transport, commands};

@@ -11,7 +11,7 @@ const OLD = `sha256:${'a'.repeat(64)}`;
 const NEW = `sha256:${'b'.repeat(64)}`;
 
 /** A host that answers the update's scripts; `health` decides what the health endpoint says. */
-function fakeSession(options: {newImage?: string; health?: number; unraid?: boolean; readOnly?: boolean} = {}) {
+function fakeSession(options: {newImage?: string; health?: number; unraid?: boolean; readOnly?: boolean; leaseHolder?: string} = {}) {
 	const actions: {action?: string; detail?: string; outcome?: string}[] = [];
 	let exists = true;
 	let rolledBack = false;
@@ -23,7 +23,7 @@ function fakeSession(options: {newImage?: string; health?: number; unraid?: bool
 		if (text.includes('curl -sS -X GET')) return reply(`{"status":"x"}\n${rolledBack ? 200 : options.health ?? 200}`);
 		if (text.includes('docker restart')) return reply('running\n');
 		return reply('');
-	});
+	}, {leaseHolder: options.leaseHolder});
 	const audit = new AuditLog(undefined);
 	audit.record = entry => {
 		if (entry.kind === 'action') actions.push(entry);
@@ -74,6 +74,18 @@ describe('updateContainer (generic recreate)', () => {
 		expect(scripts.some(s => s.includes('/usr/local/emhttp/plugins/dynamix.docker.manager/scripts/update_container jutsu-labs-staging'))).toBe(true);
 		expect(scripts.some(s => s.includes('jutsu-rollback-'))).toBe(true);
 		expect(scripts.some(s => s.includes('docker rename'))).toBe(false);
+	});
+
+	it('takes the change lease first; while another change holds it, update and restart are refused naming the holder, and nothing else runs', async () => {
+		const free = fakeSession();
+		await updateContainer(free.session, 'staging', {healthTimeoutMs: 5000});
+		expect(free.scripts[0]).toContain('flock -n 9');
+		expect(free.scripts[1]).toContain('docker pull');
+		const busy = fakeSession({leaseHolder: 'ana@laptop since 2026-12-04T07:00:00Z (update to ankugo/jutsu-labs:staging)'});
+		await expect(updateContainer(busy.session, 'staging')).rejects.toThrow('Another change to jutsu-labs-staging is running on root@tower:22: ana@laptop since 2026-12-04T07:00:00Z (update to ankugo/jutsu-labs:staging).');
+		await expect(restartContainer(busy.session, 'jutsu-labs-staging')).rejects.toThrow(/Another change to jutsu-labs-staging/u);
+		expect(busy.scripts.filter(s => !s.includes('flock -n 9'))).toEqual([]);
+		expect(busy.actions).toEqual([]);
 	});
 
 	it('refuses production without the typed name, and anything in a read-only session, before touching the host', async () => {

@@ -6,6 +6,7 @@ import {scrubber} from '../secrets.js';
 import type {Session} from '../session.js';
 import {dockerFailure} from './containers.js';
 import {sessionForContainer, sessionOn} from '../hosts.js';
+import {takeLease} from './lease.js';
 
 /**
  * Restart and update (pull + recreate, with rollback) of a container. UI-free: the TUI, the CLI and the
@@ -265,7 +266,26 @@ export async function updateContainer(all: Session, environment: EnvironmentName
 	const progress = reporter(options);
 	const healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
 	await session.transport.connect(options.signal);
+	// one change to a container at a time (another terminal, another operator, a promotion): refused, not raced
+	const lease = await takeLease(session.transport, name, `update to ${ref}`, options.signal);
+	if (lease.note) progress('check', lease.note);
+	try {
+		return await updateLeased(session, environment, name, ref, started, healthTimeoutMs, progress, options);
+	} finally {
+		await lease.release();
+	}
+}
 
+async function updateLeased(
+	session: Session,
+	environment: EnvironmentName,
+	name: string,
+	ref: string,
+	started: number,
+	healthTimeoutMs: number,
+	progress: (step: UpdateProgress['step'], message: string) => void,
+	options: UpdateOptions,
+): Promise<UpdateResult> {
 	progress('pull', `pulling ${ref} on the host`);
 	const prepared = await prepare(session, name, ref, options.signal);
 	const base = {
@@ -434,9 +454,10 @@ export async function restartContainer(
 	guardAction(session, environment, name, options.confirm, 'Restart');
 	const started = Date.now();
 	await session.transport.connect(options.signal);
+	const lease = await takeLease(session.transport, name, 'restart', options.signal);
 	const result = await run(session, sh`${DOCKER_CHECK}
 docker restart -t 30 ${name} >/dev/null || exit 3
-docker inspect --type container -f '{{.State.Status}}' ${name}`, {signal: options.signal, timeoutMs: 120_000});
+docker inspect --type container -f '{{.State.Status}}' ${name}`, {signal: options.signal, timeoutMs: 120_000}).finally(() => lease.release());
 	const status = result.stdout.trim().split('\n').at(-1) ?? '';
 	const durationMs = Date.now() - started;
 	if (result.code !== 0 || status !== 'running') {
