@@ -90,7 +90,7 @@ export const KEYMAP: readonly KeyBinding[] = [
 	{keys: ['j', 'Down'], action: 'down', description: 'scroll the schema differences down', scope: 'database'},
 	{keys: ['k', 'Up'], action: 'up', description: 'scroll the schema differences up', scope: 'database'},
 	{keys: ['d'], action: 'dry-run', description: 'inspect every step again: what is done, what each would run (nothing changes)', scope: 'setup'},
-	{keys: ['S'], action: 'run', description: 'run the steps to do (asks first; production is only read)', scope: 'setup', dangerous: true},
+	{keys: ['S'], action: 'run', description: 'run the steps to do, one at a time: each shown with its preview and asked (y runs it, any other key stops there; production is only read)', scope: 'setup', dangerous: true},
 ];
 
 export function visibleBindings(readOnly: boolean): KeyBinding[] {

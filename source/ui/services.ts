@@ -47,5 +47,5 @@ export interface AppServices {
 	/** Production and staging databases side by side, read-only (core/db/inspect). */
 	database(options: {exact: boolean}, signal: AbortSignal): Promise<DatabaseReport>;
 	/** Set up staging from production (core/setup): dry run or real; each step reported as it ends. */
-	setup(options: {dryRun: boolean}, listeners: {onStep?: (step: StepReport) => void; onProgress?: (message: string) => void}, signal: AbortSignal): Promise<SetupReport>;
+	setup(options: {dryRun: boolean}, listeners: {onStep?: (step: StepReport) => void; onProgress?: (message: string) => void; confirm?: (step: StepReport) => Promise<boolean>}, signal: AbortSignal): Promise<SetupReport>;
 }

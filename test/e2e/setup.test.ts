@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os';
 import {XMLParser, XMLValidator} from 'fast-xml-parser';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cli, expectNoSecrets, LAB_DIR, labEnv, labProfile, onHost, ROOT, tempProfile} from '../support/lab.js';
+import {TmuxConsole} from '../support/tmux.js';
 
 /**
  * `jutsu-ops setup staging` against the lab started with production only (up.sh --production-only): a dry run
@@ -129,6 +130,30 @@ describe('setup staging on a host with only production', () => {
 		expect(hostState()).toBe(before);
 		expect(readdirSync(TEMPLATES)).toEqual([]);
 	});
+
+	it('the Setup screen (9) in a terminal: S shows the first step to do with its preview and asks; any key but y stops and nothing changes', async () => {
+		const before = hostState();
+		const frames: string[] = [];
+		const tui = new TmuxConsole(`jutsu-e2e-setup-${process.pid}`, frames);
+		tui.start(`cd ${tmp} && ${process.execPath} ${join(ROOT, 'dist/cli.js')} --config ${unraidProfile}`, {width: 150, height: 60, env: {JUTSU_OPS_AUDIT_FILE: AUDIT}});
+		try {
+			await tui.screen(/PRODUCTION\s+STAGING/u);
+			tui.keys('9');
+			await tui.screen(/step\(s\) to do \(dry run: nothing was changed\)/u, 60_000);
+			tui.keys('S');
+			const asked = await tui.screen(/Run this step\? y runs it/u, 60_000);
+			expect(asked).toContain('Next: Branch staging on origin, from main');
+			expect(asked).toContain('git push origin');
+			tui.keys('n');
+			const stopped = await tui.screen(/setup stopped/u);
+			expect(stopped).toMatch(/declined\s+1\. Branch staging on origin, from main/u);
+			tui.keys('q');
+		} finally {
+			tui.kill();
+		}
+		for (const frame of frames) expectNoSecrets(frame);
+		expect(hostState()).toBe(before);
+	}, 150_000);
 
 	it('the staging port taken: stops at the container step, says what was and was not done; after freeing it a re-run completes', async () => {
 		blocker = createServer(() => undefined);

@@ -15,9 +15,23 @@ export function fakeSetup() {
 		{id: 'sync', title: 'Safe sync script', outcome: 'would-run', detail: 'script missing', preview: ['install the safe sync script']},
 		{id: 'safety', title: 'Safety checks', outcome: 'would-run', detail: 'always run last (read-only)', preview: []},
 	];
-	const fn = async (options: {dryRun: boolean}, listeners: {onStep?: (s: StepReport) => void}, _signal: AbortSignal): Promise<SetupReport> => {
+	const fn = async (options: {dryRun: boolean}, listeners: {onStep?: (s: StepReport) => void; confirm?: (s: StepReport) => Promise<boolean>}, _signal: AbortSignal): Promise<SetupReport> => {
 		calls.push(options.dryRun ? 'dry-run' : 'run');
 		const steps = base();
+		if (!options.dryRun && listeners.confirm) {
+			// as the real runner: each step to do is asked before it runs; no stops the run there
+			for (const [i, step] of steps.entries()) {
+				if (step.outcome !== 'would-run' || (runs > 0 && step.id === 'database')) continue;
+				calls.push(`asked ${step.id}`);
+				if (!(await listeners.confirm(step))) {
+					steps[i] = {...step, outcome: 'declined'};
+					for (const later of steps.slice(i + 1)) later.outcome = 'not-reached';
+					for (const s of steps) if (s.outcome !== 'not-reached') listeners.onStep?.(s);
+					return {ok: false, dryRun: false, steps};
+				}
+				if (step.id === 'container' && runs === 0) break;
+			}
+		}
 		if (!options.dryRun) {
 			runs++;
 			steps[2] = {...steps[2]!, outcome: runs > 1 ? 'done-before' : 'ran', detail: runs > 1 ? 'jutsu_labs_staging exists with 6 tables' : 'created jutsu_labs_staging and applied production\'s schema'};

@@ -27,33 +27,45 @@ describe('Setup screen', () => {
 		unmount();
 	});
 
-	it('S asks first; any key but y cancels; y runs; a failed step says so and what was not reached; S again completes', async () => {
+	it('S runs one step at a time: each step to do is shown with its preview and asked; n stops there; a failed step says what was not reached; S again continues', async () => {
 		const {lastFrame, stdin, setup, unmount} = await mount();
+		const until = async (text: string) => {
+			for (let i = 0; i < 50 && !lastFrame()!.includes(text); i++) await tick(20);
+			expect(lastFrame()).toContain(text);
+		};
 		stdin.write('S');
-		await tick(60);
-		expect(lastFrame()).toContain('y to run, any other key cancels');
+		await until('Next: Database jutsu_labs_staging');
+		expect(lastFrame()).toContain('$ CREATE DATABASE "jutsu_labs_staging"');
+		expect(lastFrame()).toContain('Run this step? y runs it, any other key stops here');
 		stdin.write('n');
-		await tick(60);
-		expect(setup.calls).toEqual(['dry-run']);
+		await until('setup stopped');
+		expect(lastFrame()).toMatch(/declined\s+3\. Database jutsu_labs_staging/u);
+		expect(lastFrame()).toMatch(/not reached\s+4\. Container jutsu-labs-staging/u);
+		expect(setup.calls).toEqual(['dry-run', 'run', 'asked database']);
+
 		stdin.write('S');
-		await tick(60);
+		await until('Next: Database jutsu_labs_staging');
 		stdin.write('y');
-		await tick(150);
-		expect(setup.calls).toEqual(['dry-run', 'run']);
+		await until('Next: Container jutsu-labs-staging');
+		expect(lastFrame()!.replace(/\s+/gu, ' ')).toContain('SECRET_KEY=<openssl rand -hex 32 on the host, never shown>');
+		stdin.write('y');
+		await until('setup stopped: run it again to continue from the failed step');
 		let frame = lastFrame()!;
-		expect(frame).toContain('setup stopped: run it again to continue from the failed step');
 		expect(frame).toMatch(/FAILED\s+4\. Container jutsu-labs-staging/u);
 		expect(frame).toContain('port 8002 is already allocated');
 		expect(frame).toMatch(/not reached\s+5\. Safe sync script/u);
+
 		stdin.write('S');
-		await tick(60);
-		stdin.write('y');
-		await tick(150);
+		for (const next of ['Container jutsu-labs-staging', 'Safe sync script', 'Safety checks']) {
+			await until(`Next: ${next}`);
+			stdin.write('y');
+		}
+		await until('staging is set up');
 		frame = lastFrame()!;
-		expect(frame).toContain('staging is set up');
 		expect(frame).toMatch(/done\s+3\. Database jutsu_labs_staging/u);
 		expect(frame).toMatch(/ran\s+4\. Container jutsu-labs-staging/u);
 		expect(frame).toContain('Safety: 22 pass, 0 warn, 0 fail, 2 skip');
+		expect(setup.calls).toEqual(['dry-run', 'run', 'asked database', 'run', 'asked database', 'asked container', 'run', 'asked container', 'asked sync', 'asked safety']);
 		unmount();
 	});
 
@@ -62,7 +74,7 @@ describe('Setup screen', () => {
 		expect(lastFrame()).not.toContain('S run the steps');
 		stdin.write('S');
 		await tick(80);
-		expect(lastFrame()).not.toContain('y to run');
+		expect(lastFrame()).not.toContain('Run this step?');
 		expect(setup.calls).toEqual(['dry-run']);
 		unmount();
 	});

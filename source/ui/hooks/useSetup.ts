@@ -10,6 +10,9 @@ export function useSetup(services: AppServices) {
 	const [running, setRunning] = useState<'dry-run' | 'run' | undefined>();
 	const [progress, setProgress] = useState<string | undefined>();
 	const [error, setError] = useState<string | undefined>();
+	/** The step waiting for the operator's yes or no (a real run asks before each step that changes something). */
+	const [pending, setPending] = useState<StepReport | undefined>();
+	const answerRef = useRef<((yes: boolean) => void) | undefined>(undefined);
 	const controller = useRef<AbortController | undefined>(undefined);
 
 	const start = useCallback((dryRun: boolean) => {
@@ -30,6 +33,11 @@ export function useSetup(services: AppServices) {
 				setSteps([...seen]);
 			},
 			onProgress: setProgress,
+			...(dryRun ? {} : {confirm: (step: StepReport) => new Promise<boolean>(resolve => {
+				answerRef.current = resolve;
+				setPending(step);
+				c.signal.addEventListener('abort', () => resolve(false), {once: true});
+			})}),
 		}, c.signal).then(r => {
 			setReport(r);
 			setSteps(r.steps);
@@ -38,8 +46,15 @@ export function useSetup(services: AppServices) {
 		}).finally(() => {
 			if (controller.current === c) setRunning(undefined);
 			setProgress(undefined);
+			setPending(undefined);
 		});
 	}, [services, running]);
+
+	const answer = useCallback((yes: boolean) => {
+		answerRef.current?.(yes);
+		answerRef.current = undefined;
+		setPending(undefined);
+	}, []);
 
 	useEffect(() => {
 		start(true);
@@ -47,5 +62,5 @@ export function useSetup(services: AppServices) {
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [services]);
 
-	return {steps, report, running, progress, error, start};
+	return {steps, report, running, progress, error, pending, answer, start};
 }

@@ -1,6 +1,6 @@
 import {Box, Text, useInput} from 'ink';
 import Spinner from 'ink-spinner';
-import {useEffect, useState} from 'react';
+import {useEffect} from 'react';
 import type {StepReport} from '../../core/setup/staging.js';
 import {useSetup} from '../hooks/useSetup.js';
 import {actionFor} from '../input.js';
@@ -12,25 +12,25 @@ const COLOR: Record<StepReport['outcome'], string> = {'done-before': 'green', ra
 /** Set up staging from production: the steps with what each would run (a dry run on open), then run them all. */
 export function SetupScreen({services, active, width, onFocus, onTyping}: ScreenProps) {
 	const setup = useSetup(services);
-	const [confirming, setConfirming] = useState(false);
+	const asking = setup.pending !== undefined;
 
 	useEffect(() => {
 		onFocus({environment: 'staging', name: services.profile.environments.staging.container});
 	}, [onFocus, services]);
 	useEffect(() => {
-		onTyping(confirming);
-	}, [confirming, onTyping]);
+		onTyping(asking);
+	}, [asking, onTyping]);
 
 	useInput((input, key) => {
-		if (confirming) {
-			if (input === 'y') setup.start(false);
-			setConfirming(false);
+		// one step at a time: y runs the step shown, any other key stops the run before it (nothing more changes)
+		if (asking) {
+			setup.answer(input === 'y');
 			return;
 		}
 		switch (actionFor(input, key, ['setup', 'global'], services.readOnly)) {
 			case 'dry-run':
 			case 'refresh': setup.start(true); break;
-			case 'run': if (!setup.running) setConfirming(true); break;
+			case 'run': if (!setup.running) setup.start(false); break;
 			default: break;
 		}
 	}, {isActive: active});
@@ -55,9 +55,14 @@ export function SetupScreen({services, active, width, onFocus, onTyping}: Screen
 			{setup.progress ? <Text color="cyan">… {setup.progress}</Text> : null}
 			{safety ? <Text color={safety.summary.fail ? 'red' : 'green'}>Safety: {safety.summary.pass} pass, {safety.summary.warn} warn, {safety.summary.fail} fail, {safety.summary.skip} skip</Text> : null}
 			{setup.error ? <Text color="red" wrap="wrap">{setup.error}</Text> : null}
-			{confirming
-				? <Text color="yellow" bold>Run the steps to do? y to run, any other key cancels (production is only read).</Text>
-				: <Text dimColor>d dry run again{services.readOnly ? '' : ' · S run the steps to do'} · each step is skipped when already done</Text>}
+			{setup.pending ? (
+				<Box flexDirection="column" borderStyle="round" borderColor="yellow" paddingX={1}>
+					<Text bold>Next: {setup.pending.title}</Text>
+					<Text wrap="wrap" dimColor>{setup.pending.detail}</Text>
+					{setup.pending.preview.map(line => <Text key={line} wrap="wrap">{'$ '}{line}</Text>)}
+					<Text color="yellow" bold>Run this step? y runs it, any other key stops here (nothing more is changed).</Text>
+				</Box>
+			) : <Text dimColor>d dry run again{services.readOnly ? '' : ' · S run the steps to do, each asked first'} · each step is skipped when already done</Text>}
 		</Box>
 	);
 }
