@@ -183,9 +183,14 @@ function databaseStep(profile: Profile): SetupStep {
 				const created = await exec(ctx, pgExec(profile, su, 'postgres', state.preview[0]!));
 				if (created.code !== 0) throw new OpsError('failure', `CREATE DATABASE ${staging.database} failed: ${firstLine(created.stderr)}`, {untouched: 'No database was created.'});
 			}
+			// Each docker exec client is bounded: if PostgreSQL dies mid-copy, dockerd can leave a client waiting on a
+			// dead exec for ever (see the safe sync script's watchdog); timeout ends it and the step fails instead.
 			const schema = await exec(ctx, sh`set -o pipefail
-docker exec -i ${pg} pg_dump -U ${su} --schema-only ${production.database} | docker exec -i ${pg} psql -X -q -U ${su} -v ON_ERROR_STOP=1 -d ${staging.database} >/dev/null`, 300_000);
-			if (schema.code !== 0) throw new OpsError('failure', `Applying production's schema to ${staging.database} failed: ${firstLine(schema.stderr)}`, {hint: 'The database exists; run setup staging again once the cause is fixed (an empty database gets the schema).'});
+timeout -k 5 240 docker exec -i ${pg} pg_dump -U ${su} --schema-only ${production.database} | timeout -k 5 240 docker exec -i ${pg} psql -X -q -U ${su} -v ON_ERROR_STOP=1 -d ${staging.database} >/dev/null`, 300_000);
+			if (schema.code !== 0) {
+				const why = schema.code === 124 || schema.code === 137 ? 'it did not finish within 4 minutes (is PostgreSQL up?)' : firstLine(schema.stderr);
+				throw new OpsError('failure', `Applying production's schema to ${staging.database} failed: ${why}`, {hint: 'The database exists; run setup staging again once the cause is fixed (an empty database gets the schema).'});
+			}
 			return `created ${staging.database} and applied production's schema`;
 		},
 	};
