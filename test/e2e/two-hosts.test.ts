@@ -116,7 +116,7 @@ describe('production on host A, staging on host B', () => {
 		expect(production.stdout).toMatch(/heartbeat env=production/u);
 	});
 
-	it('the console over two connections: Dashboard host row, Containers HOST column, staging\'s log from B, Safety all OK, Database', async () => {
+	it('the console over two connections: Dashboard host row, Containers HOST column, staging\'s log from B, Safety all OK, and every other screen', async () => {
 		const tui = new TmuxConsole(`jutsu-e2e-two-${process.pid}`, outputs);
 		tui.start(`cd ${tmp} && ${process.execPath} ${join(ROOT, 'dist/cli.js')} --config ${profile}`, {width: 160, height: 45, env: {JUTSU_OPS_AUDIT_FILE: AUDIT}});
 		try {
@@ -139,6 +139,19 @@ describe('production on host A, staging on host B', () => {
 			expect(safety).toMatch(/OK: \d+ pass/u);
 			tui.keys('7');
 			await tui.screen(/market_data/u);
+			// the screens whose work is on the main host still work beside the second connection
+			tui.keys('5');
+			await tui.screen(/schedule: crontab "0 2 \* \* \*" \(cron zone America\/New_York\)/u);
+			tui.keys('h');
+			await tui.screen(/success/u);
+			tui.keys('6');
+			await tui.screen(/feature\/demo-banner/u);
+			tui.keys('8');
+			await tui.screen(/entries, newest first/u);
+			tui.keys('9');
+			const setup = await tui.screen(/(step\(s\) to do|every step is done) \(dry run: nothing was changed\)/u, 60_000);
+			expect(setup).toMatch(/done\s+\d+\. Container jutsu-labs-staging/u);
+			expect(setup).not.toMatch(/FAILED/u);
 			tui.keys('q');
 		} finally {
 			tui.kill();
