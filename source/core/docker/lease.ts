@@ -6,10 +6,10 @@
  * SSH channel (with a pty, so closing the channel hangs it up). If this tool dies or the connection drops, sshd
  * ends that shell and the kernel releases the lock: a lease never outlives its holder.
  */
-import {hostname, userInfo} from 'node:os';
 import {OpsError} from '../errors.js';
 import {sh} from '../quote.js';
 import type {Transport} from '../transport/types.js';
+import {whoAmI} from '../who.js';
 
 export const LEASE_DIR = '/tmp/jutsu-ops';
 
@@ -24,18 +24,8 @@ export function leaseFile(container: string): string {
 	return `${process.env.JUTSU_OPS_LEASE_DIR ?? LEASE_DIR}/change-${container.replaceAll(/[^\w.-]/gu, '_')}.lock`;
 }
 
-export function leaseHolder(): string {
-	let user = 'someone';
-	try {
-		user = userInfo().username;
-	} catch {
-		// no passwd entry
-	}
-	return `${user}@${hostname()}`;
-}
-
 /** The remote side: take the lock or say who has it; then keep it until the channel closes. */
-export function leaseScript(container: string, what: string, holder = leaseHolder(), since = new Date().toISOString()): ReturnType<typeof sh> {
+export function leaseScript(container: string, what: string, holder = whoAmI(), since = new Date().toISOString()): ReturnType<typeof sh> {
 	const file = leaseFile(container);
 	const dir = file.replace(/\/[^/]+$/u, '');
 	return sh`command -v flock >/dev/null 2>&1 || { echo 'lease=no-flock'; exit 0; }

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
-import {homedir, hostname, userInfo} from 'node:os';
+import {homedir} from 'node:os';
 import {join} from 'node:path';
 import {type Journal, type PromotionTarget, stepsFor, type StepRecord} from './types.js';
 
@@ -11,15 +11,7 @@ export function defaultJournalDir(): string {
 	return join(base, 'promotions');
 }
 
-export function whoAmI(): string {
-	let user = 'unknown';
-	try {
-		user = userInfo().username;
-	} catch {
-		// no passwd entry: keep "unknown"
-	}
-	return `${user}@${hostname()}`;
-}
+import {whoAmI} from '../who.js';
 
 export function newJournal(profileKey: string, branch: string, target: PromotionTarget, now = new Date()): Journal {
 	const stamp = now.toISOString().replace(/[-:]/gu, '').replace(/\..*$/u, '');

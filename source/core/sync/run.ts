@@ -3,12 +3,12 @@
  * the flock, records who holds it, runs the script and writes its exit code. The tool streams the sync log and
  * the run's own output by byte offset, so after a dropped connection it picks up where it was.
  */
-import {hostname, userInfo} from 'node:os';
 import {StringDecoder} from 'node:string_decoder';
 import type {Profile} from '../config/schema.js';
 import {OpsError, isOpsError} from '../errors.js';
 import {sh, ShellScript} from '../quote.js';
 import type {Transport} from '../transport/types.js';
+import {whoAmI} from '../who.js';
 
 export interface SyncPaths {
 	stateDir: string;
@@ -117,7 +117,7 @@ export async function startRun(transport: Transport, profile: Profile, signal?: 
 	const p = syncPaths(profile);
 	const runId = newRunId();
 	const scriptPath = options.script ?? profile.sync.script;
-	const by = options.by ?? `${safeUser()}@${hostname()} (jutsu-ops)`;
+	const by = options.by ?? `${whoAmI()} (jutsu-ops)`;
 	const out = `${p.runs}/${runId}.out`;
 	const exitFile = `${p.runs}/${runId}.exit`;
 	// The detached wrapper: lock, holder record, the script (inheriting fd 9 = the lock), exit record.
@@ -174,14 +174,6 @@ echo 'reason=the run did not start within 5 s'; exit 3`;
 	}
 	const [pid, start] = kv.started.split(/\s+/u).map(Number);
 	return {runId, pid: pid!, startedAt: start!, logOffset: Number(kv.logoff ?? 0), outFile: out, exitFile};
-}
-
-function safeUser(): string {
-	try {
-		return userInfo().username;
-	} catch {
-		return 'unknown';
-	}
 }
 
 export interface RunEnd {
