@@ -74,14 +74,20 @@ async function keyLatency(view, rounds) {
 }
 
 // Idle latency first: the same screen on a container that is quiet (production's heartbeat every 2 s).
-const idleView = render(createElement(LogsScreen, {services, active: true, width: 120, height: 30, onFocus() {}, onTyping() {}, focus: {environment: 'production', name: profile.environments.production.container}}));
+// ink-testing-library's stdout has columns but no rows; Ink then runs `tput` (two processes) on every frame to
+// ask for the size, which a real terminal never makes it do. Give the test stdout the 30 rows the screen has.
+const sized = view => {
+	Object.defineProperty(view.stdout, 'rows', {value: 30, configurable: true});
+	return view;
+};
+const idleView = sized(render(createElement(LogsScreen, {services, active: true, width: 120, height: 30, onFocus() {}, onTyping() {}, focus: {environment: 'production', name: profile.environments.production.container}})));
 await sleep(1000);
 const idle = await keyLatency(idleView, 20);
 idleView.unmount();
 
 const rssBefore = process.memoryUsage().rss;
 delivered = 0;
-const view = render(createElement(LogsScreen, {services, active: true, width: 120, height: 30, onFocus() {}, onTyping() {}, focus: {environment: undefined, name: NAME}}));
+const view = sized(render(createElement(LogsScreen, {services, active: true, width: 120, height: 30, onFocus() {}, onTyping() {}, focus: {environment: undefined, name: NAME}})));
 const t0 = performance.now();
 await sleep(SECONDS * 1000);
 const viewRate = delivered / ((performance.now() - t0) / 1000);
