@@ -26,3 +26,14 @@ export function formatInZone(epochMs: number, timeZone: string): string {
 	}).format(new Date(epochMs));
 	return text.replace(',', '');
 }
+
+/** Wait `ms`, or less when the signal aborts (it resolves either way: the caller looks at the signal). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+	return new Promise<void>(resolve => {
+		const timer = setTimeout(resolve, ms);
+		signal?.addEventListener('abort', () => {
+			clearTimeout(timer);
+			resolve();
+		}, {once: true});
+	});
+}

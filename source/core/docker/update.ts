@@ -7,6 +7,7 @@ import type {Session} from '../session.js';
 import {dockerFailure} from './containers.js';
 import {sessionForContainer, sessionOn} from '../hosts.js';
 import {takeLease} from './lease.js';
+import {sleep} from '../time.js';
 
 /**
  * Restart and update (pull + recreate, with rollback) of a container. UI-free: the TUI, the CLI and the
@@ -190,14 +191,6 @@ if [ -x ${UNRAID_UPDATE_SCRIPT} ]; then echo unraid=yes; else echo unraid=no; fi
 		unraid: field(result.stdout, 'unraid') === 'yes',
 	};
 }
-
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>(resolve => {
-	const timer = setTimeout(resolve, ms);
-	signal?.addEventListener('abort', () => {
-		clearTimeout(timer);
-		resolve();
-	}, {once: true});
-});
 
 export interface ContainerState {
 	exists: boolean;

@@ -3,6 +3,7 @@ import {fetchManifestDigest, MANIFEST_ACCEPT, RegistryError, registryBaseUrl, ty
 import {parseImageRef} from '../docker/image-ref.js';
 import {OpsError} from '../errors.js';
 import {scrubber} from '../secrets.js';
+import {sleep as defaultSleep} from '../time.js';
 
 export const REVISION_LABEL = 'org.opencontainers.image.revision';
 
@@ -73,14 +74,6 @@ export interface WaitCiOptions {
 	now?: () => number;
 	sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
-
-const defaultSleep = (ms: number, signal?: AbortSignal) => new Promise<void>(done => {
-	const t = setTimeout(done, ms);
-	signal?.addEventListener('abort', () => {
-		clearTimeout(t);
-		done();
-	}, {once: true});
-});
 
 /**
  * Poll the registry until `image:tag` points at an image whose revision label is `commit`. The config is read

@@ -14,6 +14,7 @@ import type {Session} from '../session.js';
 import {readSchedule} from '../sync/schedule.js';
 import {errorResult, safetyChecks} from './checks.js';
 import type {CheckReport, CheckState, SafetyCheck, SafetyContext, SafetyInputs, SafetyOptions, SafetyReport, SafetySummary} from './types.js';
+import {sleep} from '../time.js';
 
 /** The real inputs: each environment's host over its one connection, PostgreSQL (main host), and the local git repo. */
 export function sessionInputs(session: Session): SafetyInputs {
@@ -96,13 +97,7 @@ export function createContext(inputs: SafetyInputs, options: SafetyOptions, sign
 		}
 		return p;
 	};
-	const wait = (ms: number) => new Promise<void>(done => {
-		const t = setTimeout(done, ms);
-		signal.addEventListener('abort', () => {
-			clearTimeout(t);
-			done();
-		}, {once: true});
-	});
+	const wait = (ms: number) => sleep(ms, signal);
 	const ctx: SafetyContext = {
 		profile: inputs.profile,
 		options,

@@ -20,6 +20,7 @@ import {installSafeScript, previewSafeScript} from '../sync/safe-script.js';
 import {installSchedule, readSchedule, scheduleMeansTwoAm} from '../sync/schedule.js';
 import {scrubber} from '../secrets.js';
 import {templateStep} from './template.js';
+import {sleep} from '../time.js';
 
 export interface StepInspection {
 	done: boolean;
@@ -318,7 +319,7 @@ function containerStep(profile: Profile): SetupStep {
 			for (let i = 0; i < 30; i++) {
 				const state = await containerState(onStaging, staging.container, ctx.signal);
 				if (state.health !== 'starting') break;
-				await new Promise(resolve => setTimeout(resolve, 1000));
+				await sleep(1000, ctx.signal);
 			}
 			return `${how}; healthy`;
 		},
