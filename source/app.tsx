@@ -1,9 +1,10 @@
 import {Box, Text, useInput, useWindowSize} from 'ink';
-import {useCallback, useEffect, useMemo, useState} from 'react';
+import {useCallback, useMemo, useState} from 'react';
 import {EnvBand} from './ui/components/EnvBand.js';
 import {Header} from './ui/components/Header.js';
 import {HelpOverlay} from './ui/components/HelpOverlay.js';
 import {useConnection} from './ui/hooks/useConnection.js';
+import {useStartupSafety} from './ui/hooks/useStartupSafety.js';
 import {actionFor} from './ui/input.js';
 import {SafetyBadgeContext} from './ui/safety-state.js';
 import {SCREENS} from './ui/screens/registry.js';
@@ -30,16 +31,7 @@ export function App({services, onQuit, initialScreen}: AppProps) {
 	const onFocus = useCallback((f: Focus) => setFocus(prev => (prev.environment === f.environment && prev.name === f.name ? prev : f)), []);
 	const screen = SCREENS.find(s => s.id === screenId) ?? SCREENS[0]!;
 
-	// The header's safety badge is known from the start: the checks run once in the background (read-only);
-	// the Safety screen runs them itself when it is the first screen.
-	useEffect(() => {
-		if (initialScreen === 'safety') return;
-		const controller = new AbortController();
-		services.runSafety({}, () => undefined, controller.signal).then(report => {
-			if (!controller.signal.aborted) setSafetyFailed(previous => previous ?? report.summary.fail > 0);
-		}, () => undefined);
-		return () => controller.abort();
-	}, [services, initialScreen]);
+	useStartupSafety(services, initialScreen === 'safety', setSafetyFailed);
 
 	useInput((input, key) => {
 		const action = actionFor(input, key, ['global']);
